@@ -1,0 +1,389 @@
+"""Lesson files: TOML data (never code) listing clips, checked key by key into frozen specs."""
+
+from __future__ import annotations
+
+import math
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NoReturn
+
+__all__ = [
+    "KINDS",
+    "MAX_DIM",
+    "MAX_ELEMENTS",
+    "MAX_NDIM",
+    "ClipSpec",
+    "Lesson",
+    "LessonError",
+    "TensorSpec",
+    "default_lesson_path",
+    "load_lesson",
+    "parse_lesson",
+]
+
+# Size limit: a tensor is drawn one cell per element, and past 8 cells a side the values stop
+# being legible at 480p. So every tensor, given or computed, has at most 4 dimensions, none
+# longer than 8, and at most 64 elements.
+MAX_DIM = 8
+MAX_NDIM = 4
+MAX_ELEMENTS = 64
+
+ID_PATTERN = re.compile(r"^[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*$")
+MAX_ID_LENGTH = 64
+FILLS = ("randn", "arange", "ones", "zeros")
+DTYPES = ("float32", "float64")
+ACTIVATIONS = ("sigmoid", "tanh", "relu")
+
+
+class LessonError(Exception):
+    """Bad lesson input; ``str()`` is one line naming the file, clip and key."""
+
+
+@dataclass(frozen=True)
+class TensorSpec:
+    """How one input tensor is made: drawn at random, filled, or given value by value."""
+
+    name: str
+    shape: tuple[int, ...]
+    fill: str = "randn"
+    values: tuple[float, ...] | None = None
+    dtype: str = "float32"
+    like: str | None = None
+
+
+@dataclass(frozen=True)
+class ClipSpec:
+    """One clip of a lesson: its kind, seed, input tensors and kind-specific settings."""
+
+    id: str
+    title: str
+    kind: str
+    seed: int
+    tensors: tuple[TensorSpec, ...]
+    settings: dict[str, Any] = field(default_factory=dict)
+    source: str = ""
+
+    def tensor(self, name: str) -> TensorSpec:
+        for spec in self.tensors:
+            if spec.name == name:
+                return spec
+        raise KeyError(name)
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """A parsed lesson file."""
+
+    path: str
+    title: str
+    clips: tuple[ClipSpec, ...]
+
+    def clip(self, clip_id: str) -> ClipSpec:
+        for clip in self.clips:
+            if clip.id == clip_id:
+                return clip
+        known = ", ".join(c.id for c in self.clips)
+        raise LessonError(f"{self.path}: no clip {clip_id!r} (the lesson has: {known})")
+
+
+# Setting kinds: "shape" (list of positive ints), "index" (list of ints >= 0), "number",
+# "activation", "clip" (id of another clip), "shape-pair" (two shapes).
+@dataclass(frozen=True)
+class KindSchema:
+    tensors: tuple[str, ...]
+    settings: dict[str, tuple[str, Any]]  # key -> (setting kind, default or REQUIRED)
+
+
+REQUIRED = object()
+
+KINDS: dict[str, KindSchema] = {
+    "elementwise-product": KindSchema(("features", "weights"), {}),
+    "sum": KindSchema(("features", "weights"), {}),
+    "neuron": KindSchema(
+        ("features", "weights", "bias"), {"activation": ("activation", "sigmoid")}
+    ),
+    "matmul-shapes": KindSchema(
+        ("features", "weights", "bias"),
+        {"activation": ("activation", "sigmoid"), "column_shape": ("shape", REQUIRED)},
+    ),
+    "mm-vs-matmul": KindSchema(
+        ("features", "weights"),
+        {
+            "column_shape": ("shape", REQUIRED),
+            "vector_case": ("shape-pair", REQUIRED),
+            "batch_case": ("shape-pair", REQUIRED),
+        },
+    ),
+    "view": KindSchema(
+        ("features", "weights"),
+        {
+            "view_shape": ("shape", REQUIRED),
+            "bad_shape": ("shape", REQUIRED),
+            "change_index": ("index", REQUIRED),
+            "change_value": ("number", REQUIRED),
+        },
+    ),
+    "reshape": KindSchema(
+        ("x",),
+        {
+            "reshape_shape": ("shape", REQUIRED),
+            "flat_shape": ("shape", REQUIRED),
+            "bad_shape": ("shape", REQUIRED),
+        },
+    ),
+    "resize": KindSchema(
+        ("features", "weights"),
+        {"shrink_shape": ("shape", REQUIRED), "grow_shape": ("shape", REQUIRED)},
+    ),
+    "strides": KindSchema(("x",), {}),
+    "numpy-bridge": KindSchema(("a",), {"factor": ("number", 2.0)}),
+    "two-layer-network": KindSchema(
+        ("features", "W1", "W2", "B1", "B2"), {"activation": ("activation", "sigmoid")}
+    ),
+    "summary": KindSchema(
+        (),
+        {"view_clip": ("clip", REQUIRED), "reshape_clip": ("clip", REQUIRED),
+         "resize_clip": ("clip", REQUIRED)},
+    ),
+}
+
+COMMON_KEYS = ("id", "title", "kind", "seed", "tensors")
+
+
+def default_lesson_path() -> Path:
+    """The default lesson shipped with the project."""
+    return Path(__file__).resolve().parent.parent / "lessons" / "default.toml"
+
+
+def _describe(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+class _Checker:
+    def __init__(self, path: str, clip: str | None = None) -> None:
+        self.path = path
+        self.clip = clip
+
+    def fail(
+        self, key: str | None, expected: str, found: Any = None, *, show: bool = True
+    ) -> NoReturn:
+        where = [self.path]
+        if self.clip is not None:
+            where.append(f"clip {self.clip!r}")
+        if key is not None:
+            where.append(f"key {key!r}")
+        tail = f", found {_describe(found)}" if show else ""
+        raise LessonError(": ".join(where) + f": expected {expected}{tail}")
+
+    def shape(self, key: str, value: Any) -> tuple[int, ...]:
+        ok = (
+            isinstance(value, list)
+            and 1 <= len(value) <= MAX_NDIM
+            and all(isinstance(n, int) and not isinstance(n, bool) for n in value)
+        )
+        if not ok:
+            self.fail(key, f"a shape: a list of 1 to {MAX_NDIM} whole numbers", value)
+        if any(n <= 0 for n in value):
+            self.fail(key, "sizes of at least 1", value)
+        self.limit(key, tuple(value))
+        return tuple(value)
+
+    def limit(self, key: str, shape: tuple[int, ...]) -> None:
+        if any(n > MAX_DIM for n in shape) or math.prod(shape) > MAX_ELEMENTS:
+            self.fail(
+                key,
+                f"a tensor small enough to draw legibly (at most {MAX_DIM} per dimension and "
+                f"{MAX_ELEMENTS} elements)",
+                list(shape),
+            )
+
+    def number(self, key: str, value: Any) -> float:
+        numeric = isinstance(value, int | float) and not isinstance(value, bool)
+        if not numeric or not math.isfinite(value):
+            self.fail(key, "a finite number", value)
+        return float(value)
+
+    def string(self, key: str, value: Any) -> str:
+        if not isinstance(value, str) or not value.strip():
+            self.fail(key, "a non-empty string", value)
+        return str(value)
+
+
+def _values(check: _Checker, key: str, value: Any) -> tuple[tuple[int, ...], tuple[float, ...]]:
+    """Shape and flat row-major values of a nested list, refusing ragged rows."""
+    if not isinstance(value, list):
+        return (), (check.number(key, value),)
+    if not value:
+        check.fail(key, "a non-empty list of numbers", value)
+    if all(not isinstance(item, list) for item in value):
+        return (len(value),), tuple(check.number(key, item) for item in value)
+    if not all(isinstance(item, list) for item in value):
+        check.fail(key, "rows that are all lists (no mix of numbers and lists)", value)
+    parts = [_values(check, key, item) for item in value]
+    inner = parts[0][0]
+    for row, (shape, _) in enumerate(parts):
+        if shape != inner:
+            check.fail(key, f"rows of equal length (row 0 has shape {list(inner)}, "
+                            f"row {row} has {list(shape)})", show=False)
+    return (len(value), *inner), tuple(v for _, flat in parts for v in flat)
+
+
+def _tensor(
+    check: _Checker, name: str, value: Any, earlier: dict[str, TensorSpec]
+) -> TensorSpec:
+    key = f"tensors.{name}"
+    if not isinstance(value, dict):
+        check.fail(key, "a table such as { shape = [1, 5] } or { values = [[1.0, 2.0]] }", value)
+    unknown = sorted(set(value) - {"shape", "values", "like", "fill", "dtype"})
+    if unknown:
+        check.fail(f"{key}.{unknown[0]}", "one of shape, values, like, fill, dtype", unknown[0])
+    dtype = value.get("dtype", "float32")
+    if dtype not in DTYPES:
+        check.fail(f"{key}.dtype", f"one of {', '.join(DTYPES)}", dtype)
+    if sum(k in value for k in ("shape", "values", "like")) != 1:
+        check.fail(key, "exactly one of 'shape', 'values' or 'like'", sorted(value))
+    if "like" in value:
+        like = value["like"]
+        if like not in earlier:
+            check.fail(f"{key}.like", f"the name of a tensor listed before {name!r}", like)
+        if "fill" in value:
+            check.fail(f"{key}.fill", "no fill with like (it draws torch.randn_like)",
+                       value["fill"])
+        return TensorSpec(name=name, shape=earlier[like].shape, dtype=dtype, like=like)
+    if "values" in value:
+        if "fill" in value:
+            check.fail(f"{key}.fill", "no fill when values are given", value["fill"])
+        shape, flat = _values(check, f"{key}.values", value["values"])
+        if len(shape) > MAX_NDIM:
+            check.fail(f"{key}.values", f"at most {MAX_NDIM} dimensions", len(shape))
+        check.limit(f"{key}.values", shape)
+        return TensorSpec(name=name, shape=shape, fill="values", values=flat, dtype=dtype)
+    shape = check.shape(f"{key}.shape", value["shape"])
+    fill = value.get("fill", "randn")
+    if fill not in FILLS:
+        check.fail(f"{key}.fill", f"one of {', '.join(FILLS)}", fill)
+    return TensorSpec(name=name, shape=shape, fill=fill, dtype=dtype)
+
+
+def _setting(check: _Checker, key: str, kind: str, value: Any) -> Any:
+    if kind == "shape":
+        return check.shape(key, value)
+    if kind == "shape-pair":
+        if not isinstance(value, list) or len(value) != 2:
+            check.fail(key, "two shapes, e.g. [[3, 4], [4]]", value)
+        return (check.shape(f"{key}[0]", value[0]), check.shape(f"{key}[1]", value[1]))
+    if kind == "index":
+        ok = isinstance(value, list) and all(
+            isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in value
+        )
+        if not ok:
+            check.fail(key, "an index: a list of whole numbers >= 0", value)
+        return tuple(value)
+    if kind == "number":
+        return check.number(key, value)
+    if kind == "activation":
+        if value not in ACTIVATIONS:
+            check.fail(key, f"one of {', '.join(ACTIVATIONS)}", value)
+        return value
+    if kind == "clip":
+        return check.string(key, value)
+    raise AssertionError(kind)
+
+
+def _clip(path: str, position: int, raw: Any, lesson_seed: int | None) -> ClipSpec:
+    check = _Checker(path, f"#{position + 1}")
+    if not isinstance(raw, dict):
+        check.fail(None, "each [[clips]] entry to be a table", raw)
+    clip_id = raw.get("id")
+    if not isinstance(clip_id, str):
+        check.fail("id", "a string of letters, digits and dashes", clip_id)
+    if len(clip_id) > MAX_ID_LENGTH or not ID_PATTERN.match(clip_id):
+        check.fail("id", f"letters, digits and single dashes (at most {MAX_ID_LENGTH})", clip_id)
+    check = _Checker(path, clip_id)
+    kind = raw.get("kind")
+    if kind not in KINDS:
+        check.fail("kind", f"one of {', '.join(KINDS)}", kind)
+    schema = KINDS[kind]
+    allowed = set(COMMON_KEYS) | set(schema.settings)
+    unknown = sorted(set(raw) - allowed)
+    if unknown:
+        check.fail(unknown[0], f"one of the keys of a {kind!r} clip: {', '.join(sorted(allowed))}",
+                   unknown[0])
+    title = check.string("title", raw.get("title"))
+    seed = raw.get("seed", lesson_seed)
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        check.fail("seed", "a whole number >= 0 (here or at the top of the lesson)", seed)
+    raw_tensors = raw.get("tensors", {})
+    if not isinstance(raw_tensors, dict):
+        check.fail("tensors", "a table of named tensors", raw_tensors)
+    for name in raw_tensors:
+        if name not in schema.tensors:
+            check.fail(f"tensors.{name}", f"only the tensors of a {kind!r} clip: "
+                                          f"{', '.join(schema.tensors) or 'none'}", name)
+    for name in schema.tensors:
+        if name not in raw_tensors:
+            check.fail(f"tensors.{name}", "a tensor entry such as { shape = [1, 5] }",
+                       show=False)
+    # Drawn in the order the file lists them: that order is what the seed reproduces.
+    earlier: dict[str, TensorSpec] = {}
+    for name, value in raw_tensors.items():
+        earlier[name] = _tensor(check, name, value, earlier)
+    tensors = list(earlier.values())
+    settings = {}
+    for key, (setting_kind, default) in schema.settings.items():
+        if key in raw:
+            settings[key] = _setting(check, key, setting_kind, raw[key])
+        elif default is REQUIRED:
+            check.fail(key, f"a value ({setting_kind})", show=False)
+        else:
+            settings[key] = default
+    return ClipSpec(id=clip_id, title=title, kind=kind, seed=seed, tensors=tuple(tensors),
+                    settings=settings, source=path)
+
+
+def parse_lesson(text: str, path: str = "<lesson>") -> Lesson:
+    """Check a lesson's TOML text and return its clips; raise :class:`LessonError` if bad."""
+    check = _Checker(path)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        check.fail(None, "valid TOML", str(exc).replace("\n", " "), show=True)
+    unknown = sorted(set(data) - {"title", "seed", "clips"})
+    if unknown:
+        check.fail(unknown[0], "only the top-level keys title, seed and [[clips]]", unknown[0])
+    title = check.string("title", data.get("title"))
+    seed = data.get("seed")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
+        check.fail("seed", "a whole number >= 0", seed)
+    raw_clips = data.get("clips")
+    if not isinstance(raw_clips, list) or not raw_clips:
+        check.fail("clips", "at least one [[clips]] table", raw_clips)
+    clips = [_clip(path, i, raw, seed) for i, raw in enumerate(raw_clips)]
+    seen: set[str] = set()
+    for clip in clips:
+        if clip.id in seen:
+            _Checker(path, clip.id).fail("id", "a unique id (another clip has it)", clip.id)
+        seen.add(clip.id)
+    by_id = {clip.id: clip for clip in clips}
+    wanted_kind = {"view_clip": "view", "reshape_clip": "reshape", "resize_clip": "resize"}
+    for clip in clips:
+        for key, kind in wanted_kind.items():
+            ref = clip.settings.get(key) if clip.kind == "summary" else None
+            if ref is not None and (ref not in by_id or by_id[ref].kind != kind):
+                _Checker(path, clip.id).fail(key, f"the id of a {kind!r} clip in this lesson", ref)
+    return Lesson(path=path, title=title, clips=tuple(clips))
+
+
+def load_lesson(path: str | Path | None = None) -> Lesson:
+    """Read and check a lesson file (the default lesson when ``path`` is None)."""
+    target = Path(path) if path is not None else default_lesson_path()
+    try:
+        text = target.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise LessonError(f"{target}: no such lesson file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise LessonError(f"{target}: cannot read the lesson file ({exc})") from None
+    return parse_lesson(text, str(path if path is not None else target))

@@ -1,0 +1,376 @@
+"""Traces of the memory clips: view, reshape, resize_, strides and the NumPy bridge."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from core.facts import ErrorFacts, StorageRegistry, TensorFacts, attempt, tensor_facts
+from core.inputs import make_array, make_tensors, refuse, spec_code, torch_accepts
+from core.lesson import ClipSpec
+
+__all__ = [
+    "NumpyBridgeTrace",
+    "ReshapeTrace",
+    "ResizeStep",
+    "ResizeTrace",
+    "StrideWalk",
+    "StridesTrace",
+    "ViewTrace",
+    "numpy_bridge_trace",
+    "reshape_trace",
+    "resize_trace",
+    "same_storage",
+    "strides_trace",
+    "view_trace",
+]
+
+
+def same_storage(a: torch.Tensor, b: torch.Tensor) -> bool:
+    """Whether two tensors live in one storage, from the data pointers torch reports."""
+    return bool(a.untyped_storage().data_ptr() == b.untyped_storage().data_ptr())
+
+
+def _dims(shape: tuple[int, ...]) -> str:
+    return ", ".join(map(str, shape))
+
+
+@dataclass(frozen=True)
+class ViewTrace:
+    """``weights.view(shape)`` shares memory; a change through it shows in ``weights``."""
+
+    clip_id: str
+    kind: str
+    title: str
+    code: tuple[str, ...]
+    source: TensorFacts
+    view: TensorFacts
+    shares_storage: bool
+    change_code: str
+    change_index: tuple[int, ...]
+    source_after: TensorFacts
+    view_after: TensorFacts
+    bad: ErrorFacts
+
+
+@dataclass(frozen=True)
+class ReshapeTrace:
+    """``reshape`` returns a view of a contiguous tensor and a copy of a transposed one."""
+
+    clip_id: str
+    kind: str
+    title: str
+    code: tuple[str, ...]
+    source: TensorFacts
+    reshaped: TensorFacts
+    reshaped_shares_storage: bool
+    transposed: TensorFacts
+    transposed_shares_storage: bool
+    view_error: ErrorFacts | None
+    flat: TensorFacts
+    flat_shares_storage: bool
+    bad: ErrorFacts
+
+
+@dataclass(frozen=True)
+class ResizeStep:
+    """One ``resize_`` call: the tensor and its storage before and after."""
+
+    code: str
+    before: TensorFacts
+    after: TensorFacts
+    same_storage: bool
+    storage_grew: bool
+    lost: tuple[int, ...]
+    uninitialized: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class ResizeTrace:
+    """``resize_`` shrinking (a cell cut off) and growing (new, uninitialised memory)."""
+
+    clip_id: str
+    kind: str
+    title: str
+    code: tuple[str, ...]
+    source: TensorFacts
+    shrink: ResizeStep
+    grow: ResizeStep
+    view_error: ErrorFacts
+
+
+@dataclass(frozen=True)
+class StrideWalk:
+    """One step along dimension ``dim`` and how far it moves in storage."""
+
+    dim: int
+    stride: int
+    start: tuple[int, ...]
+    end: tuple[int, ...]
+    start_cell: int
+    end_cell: int
+
+
+@dataclass(frozen=True)
+class StridesTrace:
+    """Strides, ``t()`` sharing memory, and ``contiguous()`` copying it into row order."""
+
+    clip_id: str
+    kind: str
+    title: str
+    code: tuple[str, ...]
+    source: TensorFacts
+    walks: tuple[StrideWalk, ...]
+    transposed: TensorFacts
+    transposed_shares_storage: bool
+    transposed_walks: tuple[StrideWalk, ...]
+    contiguous: TensorFacts
+    contiguous_shares_storage: bool
+    already_contiguous_shares_storage: bool
+
+
+@dataclass(frozen=True)
+class NumpyBridgeTrace:
+    """``torch.from_numpy`` and ``.numpy()`` share one buffer; an in-place change shows in both."""
+
+    clip_id: str
+    kind: str
+    title: str
+    code: tuple[str, ...]
+    numpy_dtype: str
+    array_repr: str
+    array_printed: tuple[str, ...]
+    array_address: int
+    tensor: TensorFacts
+    tensor_address: int
+    shares_buffer: bool
+    back: TensorFacts
+    back_address: int
+    back_shares_buffer: bool
+    change_code: str
+    array_repr_after: str
+    array_printed_after: tuple[str, ...]
+    tensor_after: TensorFacts
+
+
+def view_trace(clip: ClipSpec) -> ViewTrace:
+    """Trace ``weights.view(shape)``, a change through the view, and a refused view."""
+    t = make_tensors(clip)
+    reg = StorageRegistry()
+    weights = t["weights"]
+    shape, bad_shape = clip.settings["view_shape"], clip.settings["bad_shape"]
+    index = clip.settings["change_index"]
+    view_code = f"v = weights.view({_dims(shape)})"
+    view = torch_accepts(clip, "view_shape", view_code, lambda: weights.view(shape))
+    if len(index) != view.dim() or any(i >= n for i, n in zip(index, view.shape, strict=False)):
+        raise refuse(clip, "change_index", f"an index inside torch.Size({list(view.shape)})",
+                     str(list(index)))
+    bad_code = f"weights.view({_dims(bad_shape)})"
+    _, bad = attempt(bad_code, lambda: weights.view(bad_shape))
+    if bad is None:
+        raise refuse(clip, "bad_shape", "a shape torch refuses to view weights as",
+                     str(list(bad_shape)))
+    source = tensor_facts(weights, "weights", spec_code(clip.tensor("weights")), reg)
+    view_facts = tensor_facts(view, "v", view_code, reg)
+    value = clip.settings["change_value"]
+    change_code = f"v[{', '.join(map(str, index))}] = {value}"
+    view[index] = value
+    code = (
+        f"torch.manual_seed({clip.seed})",
+        *(spec_code(spec) for spec in clip.tensors),
+        view_code, change_code, bad_code,
+    )
+    return ViewTrace(
+        clip_id=clip.id, kind=clip.kind, title=clip.title, code=code,
+        source=source, view=view_facts, shares_storage=same_storage(weights, view),
+        change_code=change_code, change_index=tuple(index),
+        source_after=tensor_facts(weights, "weights", change_code, reg),
+        view_after=tensor_facts(view, "v", change_code, reg),
+        bad=bad,
+    )
+
+
+def reshape_trace(clip: ClipSpec) -> ReshapeTrace:
+    """Trace ``reshape`` on a contiguous tensor and on its transpose."""
+    t = make_tensors(clip)
+    reg = StorageRegistry()
+    x = t["x"]
+    if x.dim() != 2:
+        raise refuse(clip, "tensors.x", "a 2-d tensor (the clip transposes it with t())",
+                     f"{x.dim()}-d")
+    shape, flat_shape = clip.settings["reshape_shape"], clip.settings["flat_shape"]
+    bad_shape = clip.settings["bad_shape"]
+    reshape_code = f"r = x.reshape({_dims(shape)})"
+    reshaped = torch_accepts(clip, "reshape_shape", reshape_code, lambda: x.reshape(shape))
+    xt = x.t()
+    view_code = f"x.t().view({_dims(flat_shape)})"
+    _, view_error = attempt(view_code, lambda: xt.view(flat_shape))
+    flat_code = f"f = x.t().reshape({_dims(flat_shape)})"
+    flat = torch_accepts(clip, "flat_shape", flat_code, lambda: xt.reshape(flat_shape))
+    bad_code = f"x.reshape({_dims(bad_shape)})"
+    _, bad = attempt(bad_code, lambda: x.reshape(bad_shape))
+    if bad is None:
+        raise refuse(clip, "bad_shape", "a shape torch refuses to reshape x into",
+                     str(list(bad_shape)))
+    code = (
+        f"torch.manual_seed({clip.seed})",
+        *(spec_code(spec) for spec in clip.tensors),
+        reshape_code, "xt = x.t()", view_code, flat_code, bad_code,
+    )
+    return ReshapeTrace(
+        clip_id=clip.id, kind=clip.kind, title=clip.title, code=code,
+        source=tensor_facts(x, "x", code[1], reg),
+        reshaped=tensor_facts(reshaped, "r", reshape_code, reg),
+        reshaped_shares_storage=same_storage(x, reshaped),
+        transposed=tensor_facts(xt, "x.t()", "xt = x.t()", reg),
+        transposed_shares_storage=same_storage(x, xt),
+        view_error=view_error,
+        flat=tensor_facts(flat, "f", flat_code, reg),
+        flat_shares_storage=same_storage(xt, flat),
+        bad=bad,
+    )
+
+
+def _resize(clip: ClipSpec, key: str, source: torch.Tensor, reg: StorageRegistry) -> ResizeStep:
+    shape = clip.settings[key]
+    tensor = source.clone()
+    name = "s" if key == "shrink_shape" else "g"
+    code = f"{name}.resize_({_dims(shape)})"
+    before = tensor_facts(tensor, name, f"{name} = weights.clone()", reg)
+    old_ptr = tensor.untyped_storage().data_ptr()
+    old_cells = tensor.untyped_storage().nbytes() // tensor.element_size()
+    torch_accepts(clip, key, code, lambda: tensor.resize_(shape))
+    new_cells = tensor.untyped_storage().nbytes() // tensor.element_size()
+    # resize_ copies the old bytes into a grown storage and leaves the rest as it found it.
+    blank = tuple(range(old_cells, new_cells))
+    after = tensor_facts(tensor, name, code, reg, uninitialized=blank)
+    return ResizeStep(
+        code=code, before=before, after=after,
+        same_storage=tensor.untyped_storage().data_ptr() == old_ptr,
+        storage_grew=new_cells > old_cells,
+        lost=after.unreachable,
+        uninitialized=blank,
+    )
+
+
+def resize_trace(clip: ClipSpec) -> ResizeTrace:
+    """Trace ``resize_`` shrinking and growing copies of ``weights``, against ``view``."""
+    t = make_tensors(clip)
+    reg = StorageRegistry()
+    weights = t["weights"]
+    shrink_n = int(torch.Size(clip.settings["shrink_shape"]).numel())
+    grow_n = int(torch.Size(clip.settings["grow_shape"]).numel())
+    if shrink_n >= weights.numel():
+        raise refuse(clip, "shrink_shape", f"fewer than {weights.numel()} elements",
+                     str(list(clip.settings["shrink_shape"])))
+    if grow_n <= weights.numel():
+        raise refuse(clip, "grow_shape", f"more than {weights.numel()} elements",
+                     str(list(clip.settings["grow_shape"])))
+    source = tensor_facts(weights, "weights", spec_code(clip.tensor("weights")), reg)
+    shrink = _resize(clip, "shrink_shape", weights, reg)
+    grow = _resize(clip, "grow_shape", weights, reg)
+    view_code = f"weights.view({_dims(clip.settings['shrink_shape'])})"
+    _, view_error = attempt(view_code, lambda: weights.view(clip.settings["shrink_shape"]))
+    assert view_error is not None, "view accepted a different element count"
+    code = (
+        f"torch.manual_seed({clip.seed})",
+        *(spec_code(spec) for spec in clip.tensors),
+        "s = weights.clone()", shrink.code, "g = weights.clone()", grow.code, view_code,
+    )
+    return ResizeTrace(clip_id=clip.id, kind=clip.kind, title=clip.title, code=code,
+                       source=source, shrink=shrink, grow=grow, view_error=view_error)
+
+
+def _walks(facts: TensorFacts) -> tuple[StrideWalk, ...]:
+    walks = []
+    start = (0,) * len(facts.shape)
+    for dim, size in enumerate(facts.shape):
+        if size < 2:
+            continue
+        end = tuple(1 if d == dim else 0 for d in range(len(facts.shape)))
+        walks.append(StrideWalk(
+            dim=dim, stride=facts.strides[dim], start=start, end=end,
+            start_cell=facts.storage_index[0],
+            end_cell=facts.storage_index[_flat_position(facts.shape, end)],
+        ))
+    return tuple(walks)
+
+
+def _flat_position(shape: tuple[int, ...], index: tuple[int, ...]) -> int:
+    position = 0
+    for size, i in zip(shape, index, strict=True):
+        position = position * size + i
+    return position
+
+
+def strides_trace(clip: ClipSpec) -> StridesTrace:
+    """Trace strides of ``x``, of ``x.t()``, and the copy ``x.t().contiguous()`` makes."""
+    t = make_tensors(clip)
+    reg = StorageRegistry()
+    x = t["x"]
+    if x.dim() != 2:
+        raise refuse(clip, "tensors.x", "a 2-d tensor (the clip transposes it with t())",
+                     f"{x.dim()}-d")
+    xt = x.t()
+    xc = xt.contiguous()
+    code = (
+        f"torch.manual_seed({clip.seed})",
+        *(spec_code(spec) for spec in clip.tensors),
+        "x.stride()", "xt = x.t()", "xt.is_contiguous()", "c = xt.contiguous()",
+    )
+    source = tensor_facts(x, "x", code[1], reg)
+    transposed = tensor_facts(xt, "xt", "xt = x.t()", reg)
+    return StridesTrace(
+        clip_id=clip.id, kind=clip.kind, title=clip.title, code=code,
+        source=source, walks=_walks(source),
+        transposed=transposed, transposed_shares_storage=same_storage(x, xt),
+        transposed_walks=_walks(transposed),
+        contiguous=tensor_facts(xc, "c", "c = xt.contiguous()", reg),
+        contiguous_shares_storage=same_storage(xt, xc),
+        already_contiguous_shares_storage=same_storage(x, x.contiguous()),
+    )
+
+
+def _numpy_elements(array: np.ndarray) -> tuple[str, ...]:
+    """Each element as NumPy prints it inside its array."""
+    text = np.array2string(array.ravel(), separator=" ", max_line_width=10**6)
+    return tuple(text.strip("[]").split())
+
+
+def numpy_bridge_trace(clip: ClipSpec) -> NumpyBridgeTrace:
+    """Trace ``torch.from_numpy(a)``, ``b.numpy()`` and ``b.mul_(factor)``."""
+    spec = clip.tensor("a")
+    reg = StorageRegistry()
+    a = make_array(clip, spec)
+    b = torch.from_numpy(a)
+    back = b.numpy()
+    back_view = torch.from_numpy(back)
+    factor = clip.settings["factor"]
+    factor_text = f"{factor:g}"
+    change_code = f"b.mul_({factor_text})"
+    code = (
+        "import numpy as np",
+        spec_code(spec, module="np"),
+        "b = torch.from_numpy(a)",
+        "c = b.numpy()",
+        change_code,
+    )
+    array_repr, array_printed = repr(a), _numpy_elements(a)
+    tensor = tensor_facts(b, "b", code[2], reg)
+    back_facts = tensor_facts(back_view, "c", code[3], reg)
+    b.mul_(factor)
+    return NumpyBridgeTrace(
+        clip_id=clip.id, kind=clip.kind, title=clip.title, code=code,
+        numpy_dtype=str(a.dtype),
+        array_repr=array_repr, array_printed=array_printed,
+        array_address=int(a.__array_interface__["data"][0]),
+        tensor=tensor, tensor_address=b.data_ptr(),
+        shares_buffer=int(a.__array_interface__["data"][0]) == b.data_ptr(),
+        back=back_facts, back_address=int(back.__array_interface__["data"][0]),
+        back_shares_buffer=int(back.__array_interface__["data"][0]) == b.data_ptr(),
+        change_code=change_code,
+        array_repr_after=repr(a), array_printed_after=_numpy_elements(a),
+        tensor_after=tensor_facts(b, "b", change_code, reg),
+    )

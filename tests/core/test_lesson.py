@@ -1,0 +1,151 @@
+"""Lesson files: the default lesson parses, and every kind of bad input gets one clear line."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from core.lesson import KINDS, MAX_ELEMENTS, default_lesson_path, load_lesson
+from studio.cli import main
+
+GOOD_CLIP = """
+[[clips]]
+id = "{id}"
+kind = "elementwise-product"
+title = "Product"
+tensors.features = {{ shape = [1, 5] }}
+tensors.weights = {{ like = "features" }}
+"""
+
+
+def lesson_text(body: str = "", *, clip_id: str = "product", header: str | None = None) -> str:
+    head = header if header is not None else 'title = "T"\nseed = 7\n'
+    return head + GOOD_CLIP.format(id=clip_id) + body
+
+
+def run_trace(tmp_path: Path, text: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    path = tmp_path / "lesson.toml"
+    path.write_text(text, encoding="utf-8")
+    status = main(["trace", "--lesson", str(path)])
+    err = capsys.readouterr().err
+    return status, err
+
+
+def test_default_lesson_has_a_clip_of_every_kind() -> None:
+    lesson = load_lesson()
+    assert len(lesson.clips) == 12
+    assert {clip.kind for clip in lesson.clips} == set(KINDS)
+    assert len({clip.id for clip in lesson.clips}) == 12
+
+
+def test_default_lesson_is_the_notebook_setup() -> None:
+    import torch
+
+    lesson = load_lesson()
+    clip = lesson.clip("neuron")
+    assert clip.seed == 7
+    torch.manual_seed(7)
+    features = torch.randn((1, 5))
+    weights = torch.randn_like(features)
+    bias = torch.randn((1, 1))
+    from core.inputs import make_tensors
+
+    made = make_tensors(clip)
+    assert torch.equal(made["features"], features)
+    assert torch.equal(made["weights"], weights)
+    assert torch.equal(made["bias"], bias)
+
+
+BAD = [
+    pytest.param('title = "T"\n[[clips]\n', None, None, "valid TOML", id="malformed-toml"),
+    pytest.param(lesson_text('[[clips]]\nid = "x"\nkind = "dance"\ntitle = "t"\n'),
+                 "x", "kind", "one of elementwise-product", id="unknown-kind"),
+    pytest.param(lesson_text().replace('title = "Product"', 'title = "Product"\ncolour = 1'),
+                 "product", "colour", "one of the keys", id="unknown-key"),
+    pytest.param(lesson_text(GOOD_CLIP.format(id="product")), "product", "id", "a unique id",
+                 id="duplicate-id"),
+    pytest.param(lesson_text(clip_id="../x"), "#1", "id", "letters, digits", id="unsafe-id-path"),
+    pytest.param(lesson_text(clip_id="my clip"), "#1", "id", "letters, digits",
+                 id="unsafe-id-space"),
+    pytest.param(lesson_text().replace('title = "Product"', "title = 3"), "product", "title",
+                 "a non-empty string", id="wrong-type"),
+    pytest.param(lesson_text().replace("{ shape = [1, 5] }", '{ values = [["a", 2]] }'),
+                 "product", "tensors.features.values", "a finite number",
+                 id="non-numeric-value"),
+    pytest.param(lesson_text().replace("{ shape = [1, 5] }", "{ values = [[1, 2], [3]] }"),
+                 "product", "tensors.features.values", "rows of equal length", id="ragged-rows"),
+    pytest.param(lesson_text().replace("{ shape = [1, 5] }", "{ shape = [0, 5] }"),
+                 "product", "tensors.features.shape", "sizes of at least 1", id="zero-size"),
+    pytest.param(lesson_text().replace("{ shape = [1, 5] }", "{ shape = [-2, 5] }"),
+                 "product", "tensors.features.shape", "sizes of at least 1",
+                 id="negative-size"),
+    pytest.param(lesson_text().replace("{ shape = [1, 5] }", "{ shape = [9, 9] }"),
+                 "product", "tensors.features.shape", f"{MAX_ELEMENTS} elements",
+                 id="too-large"),
+    pytest.param(lesson_text().replace("{ shape = [1, 5] }", "{ shape = [1, 5], fill = 3 }"),
+                 "product", "tensors.features.fill", "one of randn", id="bad-fill"),
+    pytest.param(lesson_text().replace('{ like = "features" }', '{ like = "nobody" }'),
+                 "product", "tensors.weights.like", "a tensor listed before", id="bad-like"),
+    pytest.param(lesson_text().replace("tensors.weights", "tensors.extra"),
+                 "product", "tensors.extra", "only the tensors", id="unknown-tensor"),
+    pytest.param(lesson_text(header='title = "T"\nseed = "seven"\n'), None, "seed",
+                 "a whole number", id="bad-seed"),
+    pytest.param(lesson_text().replace('{ like = "features" }', "{ shape = [1, 4] }"),
+                 "product", "tensors.weights", "the shape of features", id="shape-mismatch"),
+]
+
+
+@pytest.mark.parametrize(("text", "clip", "key", "expected"), BAD)
+def test_bad_input_is_one_clear_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, clip: str | None,
+    key: str | None, expected: str,
+) -> None:
+    status, err = run_trace(tmp_path, text, capsys)
+    assert status == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    line = lines[0]
+    assert str(tmp_path / "lesson.toml") in line
+    if clip is not None:
+        assert f"clip '{clip}'" in line
+    if key is not None:
+        assert f"key '{key}'" in line
+    assert f"expected {expected}" in line or expected in line
+    assert "Traceback" not in err
+
+
+def test_view_shape_torch_refuses_names_the_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = default_lesson_path().read_text().replace("view_shape = [5, 1]", "view_shape = [3, 1]")
+    status, err = run_trace(tmp_path, text, capsys)
+    assert status == 2
+    import torch
+
+    with pytest.raises(RuntimeError) as raised:
+        torch.randn(1, 5).view(3, 1)
+    assert "key 'view_shape'" in err and str(raised.value) in err
+
+
+def test_missing_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    status = main(["trace", "--lesson", str(tmp_path / "none.toml")])
+    assert status == 2
+    assert "none.toml: no such lesson file" in capsys.readouterr().err
+
+
+def test_unknown_clip_on_command_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["trace", "no-such-clip"]) == 2
+    assert "no clip 'no-such-clip'" in capsys.readouterr().err
+
+
+def test_command_line_process_exits_2_without_traceback(tmp_path: Path) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(lesson_text(clip_id="../x"), encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "studio.cli", "trace", "--lesson", str(path)],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    assert "key 'id'" in done.stderr

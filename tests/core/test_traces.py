@@ -1,0 +1,188 @@
+"""Every trace of the default lesson against torch, recomputed here independently."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from core.arithmetic import ElementwiseTrace, NeuronTrace, TwoLayerTrace
+from core.facts import format_elements
+from core.inputs import make_array, make_tensors
+from core.lesson import Lesson, load_lesson
+from core.matmul import MatmulShapesTrace, MmVsMatmulTrace
+from core.memory import NumpyBridgeTrace, ReshapeTrace, ResizeTrace, StridesTrace, ViewTrace
+from core.summary import SummaryTrace
+from core.trace import trace_from_json, trace_lesson, trace_of, trace_to_json
+from studio.cli import main
+
+
+@pytest.fixture(scope="module")
+def lesson() -> Lesson:
+    return load_lesson()
+
+
+def printed(t: torch.Tensor) -> tuple[str, ...]:
+    return tuple(format_elements(t.flatten().tolist(), t))
+
+
+def test_every_trace_round_trips_through_json(lesson: Lesson) -> None:
+    traces = trace_lesson(lesson)
+    assert [t.clip_id for t in traces] == [c.id for c in lesson.clips]
+    for trace in traces:
+        assert trace_from_json(trace_to_json(trace)) == trace
+
+
+def test_trace_command_prints_twelve_traces(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["trace"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert len(data["traces"]) == 12
+
+
+def test_elementwise_and_sum(lesson: Lesson) -> None:
+    trace = trace_of(lesson, "sum", ElementwiseTrace)
+    t = make_tensors(lesson.clip("sum"))
+    product = t["features"] * t["weights"]
+    assert trace.product.printed == printed(product)
+    assert tuple(s.product for s in trace.steps) == printed(product)
+    assert tuple(s.a for s in trace.steps) == printed(t["features"])
+    running = torch.cumsum(product.flatten(), 0)
+    assert tuple(s.running_total for s in trace.steps) == printed(running)
+    assert trace.total_function.values[0] == torch.sum(product).item()
+    assert trace.total_method.values[0] == product.sum().item()
+    assert trace.total_function.shape == () and trace.total_function.repr == str(torch.sum(product))
+
+
+def test_neuron(lesson: Lesson) -> None:
+    trace = trace_of(lesson, "neuron", NeuronTrace)
+    t = make_tensors(lesson.clip("neuron"))
+    y = torch.sigmoid(torch.sum(t["features"] * t["weights"]) + t["bias"])
+    assert trace.output.repr == str(y)
+    xs = torch.tensor(trace.curve.xs)
+    assert torch.equal(torch.sigmoid(xs), torch.tensor(trace.curve.ys))
+    pre = trace.pre_activation.values[0]
+    assert pre is not None and trace.curve.xs[0] <= pre <= trace.curve.xs[-1]
+
+
+def test_matmul_shapes(lesson: Lesson) -> None:
+    trace = trace_of(lesson, "matmul-shapes", MatmulShapesTrace)
+    t = make_tensors(lesson.clip("matmul-shapes"))
+    with pytest.raises(RuntimeError) as raised:
+        torch.mm(t["features"], t["weights"])
+    assert trace.failed.error is not None
+    assert trace.failed.error.message == str(raised.value)
+    assert trace.failed.inner == (t["features"].shape[1], t["weights"].shape[0])
+    column = t["weights"].view(5, 1)
+    result = torch.mm(t["features"], column)
+    assert trace.fixed.result is not None and trace.fixed.result.printed == printed(result)
+    assert trace.fixed.dots[0].result == printed(result)[0]
+    assert trace.column_shares_storage
+    y = torch.sigmoid(result + t["bias"])
+    assert trace.output.printed == printed(y)
+    assert trace.same_as_neuron == (trace.neuron_output.printed == printed(y))
+
+
+def test_mm_vs_matmul(lesson: Lesson) -> None:
+    trace = trace_of(lesson, "mm-vs-matmul", MmVsMatmulTrace)
+    for case in trace.cases:
+        a = torch.tensor([v for v in case.a.values]).reshape(case.a.shape)
+        b = torch.tensor([v for v in case.b.values]).reshape(case.b.shape)
+        fn = torch.mm if case.op == "mm" else torch.matmul
+        try:
+            expected = fn(a, b)
+        except RuntimeError as exc:
+            assert case.error is not None and case.error.message == str(exc)
+            assert case.result is None
+            continue
+        assert case.error is None and case.result is not None
+        assert case.result.shape == tuple(expected.shape)
+        derived = tuple(d.result for d in case.dims if d.result is not None)
+        assert derived == tuple(expected.shape)
+    surprise = trace.case("surprise").result
+    assert surprise is not None and surprise.shape == (5, 5)
+    assert trace.case("mm-batch").error is not None
+
+
+def test_view(lesson: Lesson) -> None:
+    trace = trace_of(lesson, "view", ViewTrace)
+    assert trace.shares_storage
+    assert trace.view.storage == trace.source.storage
+    position = trace.view.storage_index[
+        next(i for i, idx in enumerate(np.ndindex(*trace.view.shape)) if idx == trace.change_index)
+    ]
+    assert trace.source_after.storage_printed[position] == trace.view_after.printed_at(
+        trace.change_index)
+    with pytest.raises(RuntimeError) as raised:
+        torch.randn(1, 5).view(2, 3)
+    assert trace.bad.message == str(raised.value)
+
+
+def test_reshape(lesson: Lesson) -> None:
+    trace = trace_of(lesson, "reshape", ReshapeTrace)
+    x = make_tensors(lesson.clip("reshape"))["x"]
+    assert trace.reshaped_shares_storage
+    assert trace.transposed_shares_storage
+    assert trace.transposed.is_contiguous is False
+    assert not trace.flat_shares_storage
+    assert trace.flat.printed == printed(x.t().reshape(6))
+    assert trace.flat.storage != trace.source.storage
+    with pytest.raises(RuntimeError) as raised:
+        x.t().view(6)
+    assert trace.view_error is not None and trace.view_error.message == str(raised.value)
+
+
+def test_resize(lesson: Lesson) -> None:
+    trace = trace_of(lesson, "resize", ResizeTrace)
+    w = make_tensors(lesson.clip("resize"))["weights"]
+    shrunk = w.clone().resize_(2, 2)
+    assert trace.shrink.after.printed == printed(shrunk)
+    assert trace.shrink.lost == (4,)
+    assert trace.shrink.same_storage and not trace.shrink.storage_grew
+    assert trace.grow.storage_grew
+    assert trace.grow.uninitialized == (5,)
+    assert trace.grow.after.printed[-1] is None and trace.grow.after.repr is None
+    assert trace.grow.after.storage_printed[:5] == printed(w)
+
+
+def test_strides(lesson: Lesson) -> None:
+    trace = trace_of(lesson, "strides", StridesTrace)
+    x = make_tensors(lesson.clip("strides"))["x"]
+    assert trace.source.strides == x.stride()
+    assert trace.transposed.strides == x.t().stride()
+    for walk in trace.walks + trace.transposed_walks:
+        assert walk.end_cell - walk.start_cell == walk.stride
+    assert not trace.contiguous_shares_storage and trace.already_contiguous_shares_storage
+    assert trace.contiguous.storage_printed == printed(x.t().contiguous())
+
+
+def test_numpy_bridge(lesson: Lesson) -> None:
+    trace = trace_of(lesson, "numpy-bridge", NumpyBridgeTrace)
+    a = make_array(lesson.clip("numpy-bridge"), lesson.clip("numpy-bridge").tensor("a"))
+    assert trace.shares_buffer and trace.back_shares_buffer
+    assert trace.array_address == trace.tensor_address
+    assert trace.array_repr == repr(a)
+    assert trace.array_repr_after == repr(a * 2)
+    assert trace.tensor_after.repr == str(torch.from_numpy(a * 2))
+
+
+def test_two_layer(lesson: Lesson) -> None:
+    trace = trace_of(lesson, "two-layer-network", TwoLayerTrace)
+    t = make_tensors(lesson.clip("two-layer-network"))
+    h = torch.sigmoid(t["features"] @ t["W1"] + t["B1"])
+    y = torch.sigmoid(h @ t["W2"] + t["B2"])
+    assert trace.stages[2].tensor.printed == printed(h)
+    assert trace.stages[-1].tensor.repr == str(y)
+    assert [s.tensor.shape for s in trace.stages] == [(1, 2), (1, 2), (1, 2), (1, 1), (1, 1),
+                                                       (1, 1)]
+
+
+def test_summary_is_backed_by_the_other_traces(lesson: Lesson) -> None:
+    trace = trace_of(lesson, "summary", SummaryTrace)
+    reshape = trace_of(lesson, "reshape", ReshapeTrace)
+    resize = trace_of(lesson, "resize", ResizeTrace)
+    rows = {row.operation: row for row in trace.rows}
+    assert rows["reshape"].cells[1].answer == ("yes" if not reshape.flat_shares_storage else "no")
+    assert rows["resize_"].cells[3].answer == ("yes" if resize.shrink.lost else "no")
+    assert all(cell.clip_id in trace.sources for row in trace.rows for cell in row.cells)
