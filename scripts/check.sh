@@ -5,4 +5,5 @@ cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 "$PY" -m ruff check .
 "$PY" -m mypy
-"$PY" -m pytest "$@"
+# Two workers: the clip tests render frames and the machine has two cores.
+"$PY" -m pytest -n 2 "$@"

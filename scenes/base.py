@@ -1,0 +1,191 @@
+"""TraceScene: the base of every clip. Reads a trace, paces steps, writes captions, sums up."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar, Generic, TypeVar
+
+from manim import (
+    DOWN,
+    LEFT,
+    UP,
+    FadeIn,
+    Mobject,
+    Rectangle,
+    ReplacementTransform,
+    Scene,
+    VGroup,
+    Write,
+    config,
+)
+
+from core.lesson import load_lesson
+from core.trace import trace_of
+from scenes.components.caption_bar import CaptionBar
+from scenes.components.code_line import CodeLine
+from scenes.components.text import label, wrapped
+from scenes.theme import THEMES, Theme, theme_from_env
+
+__all__ = ["READING_SPEED", "Step", "TraceScene"]
+
+T = TypeVar("T")
+
+# Characters a second a viewer reads comfortably: each step lasts at least this long.
+READING_SPEED = 15.0
+
+
+@dataclass(frozen=True)
+class Step:
+    """A teaching step: its section name, its caption sentence and when it ran."""
+
+    name: str
+    caption: str
+    start: float
+    end: float
+
+
+class TraceScene(Scene, Generic[T]):
+    """A clip that draws one trace.
+
+    The trace is injected by the studio (``trace=``), or read for ``clip_id`` from the lesson
+    named by ``TORCHREEL_LESSON`` (the default lesson when unset), so plain ``manim`` works.
+    Subclasses write ``construct`` as a sequence of :meth:`step` calls and end with
+    :meth:`closing`.
+    """
+
+    clip_id: ClassVar[str]
+    trace_type: ClassVar[type]
+    theme_name: ClassVar[str | None] = None
+    storyboard_dir: str | None = None
+
+    def __init__(self, *args: Any, trace: T | None = None, theme: Theme | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._trace = trace
+        self.theme = theme or (THEMES[self.theme_name] if self.theme_name else theme_from_env())
+        self.steps: list[Step] = []
+        self._open: tuple[str, str, float] | None = None
+        self.caption_bar: CaptionBar | None = None
+        self.code: CodeLine | None = None
+        self.code_mark: VGroup | None = None
+
+    @property
+    def trace(self) -> T:
+        if self._trace is None:
+            lesson = load_lesson(os.environ.get("TORCHREEL_LESSON") or None)
+            clip_id = os.environ.get("TORCHREEL_CLIP") or self.clip_id
+            self._trace = trace_of(lesson, clip_id, self.trace_type)
+        return self._trace
+
+    def setup(self) -> None:
+        self.camera.background_color = self.theme.background  # type: ignore[union-attr]
+
+    # Steps
+
+    def step(self, name: str, caption: str) -> None:
+        """Start a teaching step: a new section and a new sentence in the caption bar."""
+        self._close_step()
+        self.next_section(name)
+        bar = CaptionBar(caption, self.theme)
+        if self.caption_bar is None:
+            self.play(FadeIn(bar), run_time=0.4)
+        else:
+            self.play(ReplacementTransform(self.caption_bar, bar), run_time=0.4)
+        self.caption_bar = bar
+        self._open = (name, caption, self.time - 0.4)
+
+    def _close_step(self) -> None:
+        if self._open is None:
+            return
+        name, caption, start = self._open
+        needed = len(caption) / READING_SPEED
+        # Time advances in whole frames, so one wait can fall just short at a low frame rate.
+        while self.time - start < needed - 1e-9:
+            self.wait(max(needed - (self.time - start), 1 / config.frame_rate))
+        self.inspect_step(name)
+        self._save_storyboard_frame(name)
+        end = self.time
+        self.add_subcaption(caption, duration=end - start, offset=start - end)
+        self.steps.append(Step(name=name, caption=caption, start=start, end=end))
+        self._open = None
+
+    def _save_storyboard_frame(self, name: str) -> None:
+        """Keep the frame that ends a step, for the storyboard contact sheet."""
+        folder = self.storyboard_dir or os.environ.get("TORCHREEL_STORYBOARD_DIR")
+        if not folder or self.renderer.skip_animations:
+            return
+        from PIL import Image
+
+        path = Path(folder) / f"{len(self.steps):02d}-{name}.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # A played animation's last rendered frame is just short of its end state: redraw.
+        self.renderer.update_frame(self)
+        Image.fromarray(self.renderer.get_frame()).convert("RGB").save(path)
+
+    def inspect_step(self, name: str) -> None:
+        """Called at the end of every step, before the next one clears anything; tests hook in."""
+
+    def finish(self) -> None:
+        """Close the last step; every construct ends with it (``closing`` calls it)."""
+        self._close_step()
+
+    # Code panel
+
+    def show_code(self, lines: tuple[str, ...] | list[str]) -> CodeLine:
+        """Put the clip's code at the top of the frame."""
+        self.code = CodeLine(lines, self.theme)
+        self.code.to_edge(UP, buff=0.2)
+        self.play(FadeIn(self.code), run_time=0.5)
+        return self.code
+
+    def point_at(self, code: str, span: str | None = None) -> None:
+        """Move the code marker to the line containing ``code`` and box ``span`` in it."""
+        assert self.code is not None
+        mark = self.code.mark(self.code.line_index(code), span)
+        if self.code_mark is None:
+            self.play(FadeIn(mark), run_time=0.4)
+        else:
+            self.play(ReplacementTransform(self.code_mark, mark), run_time=0.4)
+        self.code_mark = mark
+
+    # Closing frame
+
+    def closing(self, title: str, points: list[str], caption: str) -> VGroup:
+        """Clear the frame and sum up; this last frame is also the clip's poster."""
+        self.step("closing", caption)
+        keep = [m for m in self.mobjects if m is not self.caption_bar]
+        if keep:
+            # One curtain in the background colour fades over everything: fading each
+            # mobject out would copy every one of them, which is slow in Manim.
+            curtain = Rectangle(width=config.frame_width + 1, height=config.frame_height + 1,
+                                stroke_width=0, fill_color=self.theme.background, fill_opacity=1)
+            self.play(FadeIn(curtain), run_time=0.5)
+            self.remove(*keep, curtain)
+        self.code = self.code_mark = None
+        heading = label(title, self.theme, self.theme.title_size, self.theme.text, weight="BOLD")
+        bullets = VGroup(*(wrapped(f"•  {p}", self.theme, 12.0, self.theme.body_size)
+                           for p in points))
+        bullets.arrange(DOWN, aligned_edge=LEFT, buff=0.3)
+        card = VGroup(heading, bullets).arrange(DOWN, aligned_edge=LEFT, buff=0.45)
+        assert self.caption_bar is not None
+        top, bottom = 3.8, self.caption_bar.get_top()[1] + 0.2
+        if card.height > top - bottom:
+            card.scale_to_fit_height(top - bottom)
+        card.move_to((0.0, (top + bottom) / 2, 0.0))
+        self.play(Write(heading), FadeIn(bullets, shift=DOWN * 0.2), run_time=1.0)
+        self.finish()
+        return card
+
+    def fit_between_code_and_caption(self, group: Mobject, margin: float = 0.25) -> Mobject:
+        """Scale and place ``group`` in the free band between code panel and caption bar."""
+        top = (self.code.get_bottom()[1] if self.code is not None else 3.8) - margin
+        bottom = -4.0 + 0.2 + (self.caption_bar.height if self.caption_bar else 1.0) + margin
+        width = 13.6
+        if group.height > top - bottom:
+            group.scale_to_fit_height(top - bottom)
+        if group.width > width:
+            group.scale_to_fit_width(width)
+        group.move_to((0.0, (top + bottom) / 2, 0.0))
+        return group
