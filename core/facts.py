@@ -56,6 +56,8 @@ class TensorFacts:
     storage_values: tuple[float | None, ...]
     uninitialized: tuple[int, ...]
     unreachable: tuple[int, ...]
+    # Byte offset of every storage cell from the storage's start, read from torch's addresses.
+    storage_byte_offsets: tuple[int, ...] = ()
 
     @property
     def size_text(self) -> str:
@@ -198,6 +200,7 @@ def tensor_facts(
         storage_values=tuple(cell_values),
         uninitialized=tuple(sorted(blank)),
         unreachable=tuple(i for i in range(len(cell_list)) if i not in reached),
+        storage_byte_offsets=tuple(cells[i].data_ptr() - base for i in range(len(cell_list))),
     )
 
 

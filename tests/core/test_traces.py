@@ -186,3 +186,16 @@ def test_summary_is_backed_by_the_other_traces(lesson: Lesson) -> None:
     assert rows["reshape"].cells[1].answer == ("yes" if not reshape.flat_shares_storage else "no")
     assert rows["resize_"].cells[3].answer == ("yes" if resize.shrink.lost else "no")
     assert all(cell.clip_id in trace.sources for row in trace.rows for cell in row.cells)
+
+
+def test_storage_byte_offsets_match_torch_addresses(lesson: Lesson) -> None:
+    trace = trace_of(lesson, "resize", ResizeTrace)
+    weights = make_tensors(lesson.clip("resize"))["weights"]
+    base = weights.untyped_storage().data_ptr()
+    expected = tuple(weights.view(-1)[i].data_ptr() - base for i in range(weights.numel()))
+    assert trace.source.storage_byte_offsets == expected
+    grown = trace.grow.after
+    assert len(grown.storage_byte_offsets) == grown.storage_elements
+    assert grown.storage_byte_offsets == tuple(
+        i * torch.empty(0, dtype=torch.float32).element_size()
+        for i in range(grown.storage_elements))

@@ -16,6 +16,8 @@ from scenes.base import TraceScene
 from scenes.theme import Theme
 
 NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[+-]?\d+)?")
+# Addresses are drawn in hex: a hex token must be the hex form of a whole number in the trace.
+HEX = re.compile(r"0x[0-9a-fA-F]+")
 
 
 @dataclass
@@ -103,6 +105,7 @@ def trace_strings(trace: Any) -> set[str]:
             return
         elif isinstance(value, int):
             found.add(str(value))
+            found.add(hex(value))
         elif isinstance(value, dict):
             for item in value.values():
                 walk(item)
@@ -118,7 +121,12 @@ def check_numbers_come_from_trace(run: Run) -> None:
     allowed = trace_strings(run.scene.trace)
     for snap in run.plays + run.snapshots:
         for label in snap.labels:
-            for number in NUMBER.findall(label.text):
+            for address in HEX.findall(label.text):
+                assert address.lower() in allowed, (
+                    f"step {snap.step!r}: {label.text!r} shows {address}, which no trace value "
+                    f"holds"
+                )
+            for number in NUMBER.findall(HEX.sub(" ", label.text)):
                 assert number in allowed, (
                     f"step {snap.step!r}: {label.text!r} shows {number}, which no trace value holds"
                 )
