@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import time
 from collections.abc import Sequence
+from pathlib import Path
 
 from core.lesson import LessonError, default_lesson_path, load_lesson
 
-__all__ = ["main"]
+__all__ = ["build_parser", "main"]
+
+# The hidden "test" preset is accepted but not advertised.
+QUALITY_CHOICES = ("low", "medium", "high", "4k", "test")
 
 
 def _add_lesson(parser: argparse.ArgumentParser) -> None:
@@ -17,6 +23,36 @@ def _add_lesson(parser: argparse.ArgumentParser) -> None:
         help=f"lesson TOML file (default: {default_lesson_path()})",
     )
     parser.add_argument("clips", nargs="*", metavar="CLIP", help="clip ids (default: all)")
+
+
+def _add_build(parser: argparse.ArgumentParser, *, jobs: bool = True) -> None:
+    from studio.build import default_media_dir
+
+    _add_lesson(parser)
+    parser.add_argument("--media", metavar="DIR", type=Path, default=default_media_dir(),
+                        help="output folder (default: %(default)s)")
+    parser.add_argument("--quality", choices=QUALITY_CHOICES, default="low",
+                        metavar="{low,medium,high,4k}",
+                        help="low 480p15 (default), medium 720p30, high 1080p60, 4k 2160p60")
+    parser.add_argument("--theme", choices=("dark", "light"), default="dark",
+                        help="colour theme (default: dark)")
+    if jobs:
+        parser.add_argument("--jobs", "-j", type=int, default=0, metavar="N",
+                            help=f"clips rendered at once (default: cores, {os.cpu_count()})")
+        parser.add_argument("--force", action="store_true",
+                            help="render even the clips that are up to date")
+        parser.add_argument("--gif", action="store_true", help="also write an animated GIF")
+
+
+def _options(args: argparse.Namespace) -> object:
+    from studio.build import BuildOptions
+
+    if getattr(args, "jobs", 0) < 0:
+        raise SystemExit("torchreel: --jobs: expected a whole number >= 1")
+    return BuildOptions(lesson=args.lesson, clips=tuple(args.clips), quality=args.quality,
+                        theme=args.theme, jobs=getattr(args, "jobs", 0),
+                        force=getattr(args, "force", False), gif=getattr(args, "gif", False),
+                        media=args.media)
 
 
 def _trace(args: argparse.Namespace) -> int:
@@ -33,24 +69,98 @@ def _trace(args: argparse.Namespace) -> int:
     return 0
 
 
+def _render(args: argparse.Namespace) -> int:
+    from studio.build import BuildOptions, build, print_summary
+
+    started = time.monotonic()
+    options = _options(args)
+    assert isinstance(options, BuildOptions)
+    report = build(options)
+    print_summary(report, started)
+    return 0 if report.ok else 1
+
+
+def _storyboard(args: argparse.Namespace) -> int:
+    from studio.build import BuildOptions, build, print_summary
+    from studio.manifest import read_manifest
+
+    started = time.monotonic()
+    options = _options(args)
+    assert isinstance(options, BuildOptions)
+    report = build(options)
+    print_summary(report, started)
+    manifest = read_manifest(options.media.resolve())
+    for status in report.statuses:
+        entry = manifest.clips.get(status.clip_id)
+        if entry is not None and "storyboard" in entry.files:
+            print(options.media.resolve() / entry.files["storyboard"])
+    return 0 if report.ok else 1
+
+
+def _list(args: argparse.Namespace) -> int:
+    from studio.build import BuildOptions
+    from studio.listing import list_clips
+
+    options = _options(args)
+    assert isinstance(options, BuildOptions)
+    list_clips(options)
+    return 0
+
+
+def _watch(args: argparse.Namespace) -> int:
+    from studio.build import BuildOptions
+    from studio.watch import watch
+
+    options = _options(args)
+    assert isinstance(options, BuildOptions)
+    load_lesson(options.lesson)  # refuse a bad lesson before watching
+    return watch(options)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="torchreel",
         description="Turn real PyTorch computations into Manim clips for teaching tensors.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    listing = commands.add_parser(
+        "list", help="list the lesson's clips and whether each is up to date",
+        description="List the lesson's clips and whether each one's media is up to date "
+                    "for the given quality and theme. Renders nothing.",
+    )
+    _add_build(listing, jobs=False)
+    listing.set_defaults(run=_list)
+    render = commands.add_parser(
+        "render", help="render what changed into media/ (MP4, WebM, poster, captions, gallery)",
+        description="Render the clips whose inputs changed since the last build, in parallel, "
+                    "into MP4, WebM, poster PNG, WebVTT/SRT captions and trace JSON, then "
+                    "update media/manifest.json and media/index.html. Exit status 0 only when "
+                    "every requested clip is up to date. A second build on the same media/ "
+                    "waits for the first.",
+    )
+    _add_build(render)
+    render.set_defaults(run=_render)
+    watch = commands.add_parser(
+        "watch", help="re-render the clips an edit affects, on every save",
+        description="Build, then watch the lesson file and the scenes/ and core/ sources; "
+                    "after each save re-render exactly the clips whose hash changed.",
+    )
+    _add_build(watch)
+    watch.set_defaults(run=_watch)
+    storyboard = commands.add_parser(
+        "storyboard", help="one PNG contact sheet per clip: a frame and caption per step",
+        description="Bring the clips up to date and print the path of each one's contact "
+                    "sheet (media/<clip>/<clip>-storyboard.png): the frame that ends each "
+                    "step, with its caption under it.",
+    )
+    _add_build(storyboard)
+    storyboard.set_defaults(run=_storyboard)
     trace = commands.add_parser(
         "trace", help="print the clips' traces (what torch computed) as JSON",
         description="Run each clip's operation in torch and print its trace as JSON.",
     )
     _add_lesson(trace)
     trace.set_defaults(run=_trace)
-    render = commands.add_parser(
-        "render", help="build the lesson's clips into media/ (for now: print their traces)",
-        description="Build the lesson's clips. Until the scenes land this prints the traces.",
-    )
-    _add_lesson(render)
-    render.set_defaults(run=_trace)
     return parser
 
 

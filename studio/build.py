@@ -1,0 +1,323 @@
+"""The build: lesson -> traces -> hashes -> parallel renders -> manifest and gallery."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import queue as queue_module
+import sys
+import time
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from core.lesson import ClipSpec, Lesson, load_lesson
+from studio.files import BuildLock
+from studio.hashing import ClipInputs, clip_hash, import_closure
+from studio.manifest import ClipEntry, Manifest, read_manifest, write_manifest
+from studio.presets import DEFAULT_QUALITY, QUALITIES
+from studio.render import RenderJob, RenderResult, render_clip
+
+__all__ = [
+    "BuildOptions",
+    "BuildReport",
+    "ClipPlan",
+    "ClipStatus",
+    "build",
+    "default_media_dir",
+    "plan_clips",
+]
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def default_media_dir() -> Path:
+    return ROOT / "media"
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """What to build and how; the command line fills this in."""
+
+    lesson: str | None = None
+    clips: tuple[str, ...] = ()
+    quality: str = DEFAULT_QUALITY
+    theme: str = "dark"
+    jobs: int = 0  # 0: one per core
+    force: bool = False
+    gif: bool = False
+    media: Path = field(default_factory=default_media_dir)
+
+
+@dataclass
+class ClipPlan:
+    """One requested clip: its hash (when it can be drawn) and whether it needs a render."""
+
+    clip: ClipSpec
+    hash: str | None = None
+    trace_json: str | None = None
+    problem: str | None = None  # cannot be rendered at all (no scene, trace failed)
+    reason: str | None = None  # why it needs rendering; None when up to date
+
+
+@dataclass
+class ClipStatus:
+    clip_id: str
+    title: str
+    state: str  # "up to date", "rendered", "failed", "no scene"
+    detail: str = ""
+    seconds: float = 0.0
+    duration_s: float | None = None
+
+
+@dataclass
+class BuildReport:
+    statuses: list[ClipStatus]
+    rendered: list[str]
+    warnings: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return all(s.state in ("up to date", "rendered") for s in self.statuses)
+
+
+def _selected(lesson: Lesson, clip_ids: tuple[str, ...]) -> list[ClipSpec]:
+    # Refuse unknown ids (a LessonError naming the file) before any work.
+    return [lesson.clip(i) for i in clip_ids] if clip_ids else list(lesson.clips)
+
+
+def plan_clips(lesson: Lesson, clip_ids: tuple[str, ...], quality: str,
+               theme: str) -> list[ClipPlan]:
+    """Trace and hash every requested clip (needs torch, never manim)."""
+    from core.trace import trace_clip, trace_to_json
+    from scenes.registry import SCENES
+
+    plans = []
+    for clip in _selected(lesson, clip_ids):
+        plan = ClipPlan(clip)
+        plans.append(plan)
+        if clip.kind not in SCENES:
+            plan.problem = f"no scene yet for kind {clip.kind!r} (scenes/registry.py)"
+            continue
+        module, cls = SCENES[clip.kind]
+        try:
+            plan.trace_json = trace_to_json(trace_clip(lesson, clip.id))
+        except Exception as exc:  # a bug in core: report it as this clip's failure
+            plan.problem = f"tracing failed: {type(exc).__name__}: {exc}"
+            continue
+        inputs = ClipInputs(clip_id=clip.id, scene=f"{module}:{cls}",
+                            modules=tuple(import_closure(module)), trace_json=plan.trace_json,
+                            quality=quality, theme=theme)
+        plan.hash = clip_hash(inputs)
+    return plans
+
+
+def _stale_reason(plan: ClipPlan, entry: ClipEntry | None, media: Path, gif: bool,
+                  force: bool) -> str | None:
+    if force:
+        return "forced"
+    if entry is None:
+        return "not built yet"
+    if entry.hash != plan.hash:
+        return "inputs changed"
+    missing = entry.missing_files(media)
+    if missing:
+        return f"missing {', '.join(missing)}"
+    if "storyboard" not in entry.files:
+        return "no storyboard"
+    if gif and "gif" not in entry.files:
+        return "gif requested"
+    return None
+
+
+def mark_stale(plans: list[ClipPlan], manifest: Manifest, media: Path, gif: bool,
+               force: bool) -> None:
+    for plan in plans:
+        if plan.problem is None:
+            plan.reason = _stale_reason(plan, manifest.clips.get(plan.clip.id), media, gif,
+                                        force)
+
+
+# Worker side: one process renders many clips, so manim and torch load once per worker.
+
+_progress_queue: Any = None
+
+
+def _init_worker(progress_queue: Any) -> None:
+    global _progress_queue
+    _progress_queue = progress_queue
+    import manim  # noqa: F401 - loaded once here, not once per clip
+    import torch
+
+    torch.manual_seed(0)
+
+
+def _report(clip_id: str, frames: int) -> None:
+    if _progress_queue is not None:
+        _progress_queue.put((clip_id, frames))
+
+
+def _work(job: RenderJob) -> RenderResult:
+    return render_clip(job, _report)
+
+
+class _Progress:
+    """Rich progress bars on stderr: one per clip being rendered and one overall."""
+
+    def __init__(self, plans: list[ClipPlan], manifest: Manifest, fps: int) -> None:
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        self.bars = Progress(TextColumn("{task.description}"), BarColumn(),
+                             MofNCompleteColumn(), TimeElapsedColumn(),
+                             console=Console(stderr=True), transient=False)
+        self.total = self.bars.add_task("clips", total=len(plans))
+        self.tasks = {}
+        for plan in plans:
+            old = manifest.clips.get(plan.clip.id)
+            # Frame totals are known only after a first render; until then the bar is a pulse.
+            expected = round(old.duration_s * fps) if old else None
+            self.tasks[plan.clip.id] = self.bars.add_task(f"  {plan.clip.id}", total=expected,
+                                                          start=False)
+
+    def __enter__(self) -> _Progress:
+        self.bars.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.bars.stop()
+
+    def frames(self, clip_id: str, count: int) -> None:
+        task = self.tasks[clip_id]
+        self.bars.start_task(task)
+        self.bars.update(task, completed=count)
+
+    def done(self, clip_id: str, ok: bool) -> None:
+        task = self.tasks[clip_id]
+        self.bars.start_task(task)
+        frames = next(t for t in self.bars.tasks if t.id == task).completed or 1
+        self.bars.update(task, total=frames, completed=frames,
+                         description=f"  {clip_id} {'done' if ok else 'FAILED'}")
+        self.bars.advance(self.total)
+
+
+def _run_jobs(jobs: list[RenderJob], workers: int, on_result: Any, show: _Progress) -> None:
+    context = multiprocessing.get_context("spawn")
+    progress_queue = context.Queue()
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                             initializer=_init_worker, initargs=(progress_queue,)) as pool:
+        pending: dict[Future[RenderResult], RenderJob] = {pool.submit(_work, j): j for j in jobs}
+        while pending:
+            done, _ = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+            while True:
+                try:
+                    clip_id, frames = progress_queue.get_nowait()
+                except queue_module.Empty:
+                    break
+                show.frames(clip_id, frames)
+            for future in done:
+                job = pending.pop(future)
+                try:
+                    result = future.result()
+                except BrokenProcessPool:
+                    result = RenderResult(job.clip_id, None, "the worker process died", 0.0)
+                except Exception as exc:
+                    result = RenderResult(job.clip_id, None, f"{type(exc).__name__}: {exc}",
+                                          0.0)
+                on_result(result)
+    progress_queue.close()
+
+
+def build(options: BuildOptions, log: Any = None) -> BuildReport:
+    """Render what is out of date; never raises for one clip's failure (see the report)."""
+    log = log if log is not None else sys.stderr
+    quality = QUALITIES[options.quality]
+    lesson = load_lesson(options.lesson)
+    plans = plan_clips(lesson, options.clips, options.quality, options.theme)
+    media = options.media.resolve()
+    order = [c.id for c in lesson.clips]
+    statuses: dict[str, ClipStatus] = {}
+    rendered: list[str] = []
+    with BuildLock(media, log):
+        manifest = read_manifest(media)
+        for warning in manifest.warnings:
+            print(f"torchreel: warning: {warning}", file=log)
+        mark_stale(plans, manifest, media, options.gif, options.force)
+        todo = [p for p in plans if p.problem is None and p.reason is not None]
+        for plan in plans:
+            c = plan.clip
+            if plan.problem is not None:
+                state = "no scene" if plan.problem.startswith("no scene yet") else "failed"
+                statuses[c.id] = ClipStatus(c.id, c.title, state, plan.problem)
+            elif plan.reason is None:
+                entry = manifest.clips[c.id]
+                statuses[c.id] = ClipStatus(c.id, c.title, "up to date",
+                                            duration_s=entry.duration_s)
+        if not todo:
+            print(f"torchreel: nothing to render: {len(statuses)} clip(s) checked, "
+                  f"{sum(s.state == 'up to date' for s in statuses.values())} up to date",
+                  file=log)
+        else:
+            for plan in todo:
+                (media / plan.clip.id).mkdir(parents=True, exist_ok=True)
+            jobs = [RenderJob(clip_id=p.clip.id, title=p.clip.title, kind=p.clip.kind,
+                              seed=p.clip.seed, trace_json=p.trace_json or "",
+                              hash=p.hash or "", quality=options.quality, theme=options.theme,
+                              media=str(media), gif=options.gif) for p in todo]
+            workers = max(1, min(options.jobs or os.cpu_count() or 1, len(jobs)))
+            print(f"torchreel: rendering {len(jobs)} clip(s) at {options.quality} "
+                  f"({quality.width}x{quality.height}, {quality.fps} fps) with "
+                  f"{workers} worker(s)", file=log)
+            with _Progress(todo, manifest, quality.fps) as show:
+
+                def on_result(result: RenderResult) -> None:
+                    clip = lesson.clip(result.clip_id)
+                    if result.entry is not None:
+                        entry = ClipEntry(**result.entry)
+                        manifest.clips[entry.id] = entry
+                        # Written after each clip: a build killed later keeps this clip.
+                        write_manifest(media, manifest, order)
+                        rendered.append(entry.id)
+                        statuses[clip.id] = ClipStatus(clip.id, clip.title, "rendered",
+                                                       seconds=result.seconds,
+                                                       duration_s=entry.duration_s)
+                    else:
+                        statuses[clip.id] = ClipStatus(clip.id, clip.title, "failed",
+                                                       result.error or "", result.seconds)
+                    show.done(result.clip_id, result.entry is not None)
+
+                _run_jobs(jobs, workers, on_result, show)
+        write_manifest(media, manifest, order)
+        from studio.gallery import write_gallery
+
+        write_gallery(media, manifest, order, lesson.title)
+    ordered = [statuses[p.clip.id] for p in plans]
+    return BuildReport(ordered, rendered, manifest.warnings)
+
+
+def print_summary(report: BuildReport, started: float, out: Any = None) -> None:
+    """The table at the end of a build."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="torchreel build")
+    for column in ("clip", "status", "length", "render time", "detail"):
+        table.add_column(column)
+    for s in report.statuses:
+        table.add_row(s.clip_id, s.state,
+                      f"{s.duration_s:.1f} s" if s.duration_s is not None else "",
+                      f"{s.seconds:.1f} s" if s.seconds else "", s.detail)
+    console = Console(file=out or sys.stdout, width=140)
+    console.print(table)
+    console.print(f"{len(report.rendered)} rendered, "
+                  f"{sum(s.state == 'up to date' for s in report.statuses)} already up to date, "
+                  f"{sum(s.state not in ('up to date', 'rendered') for s in report.statuses)} "
+                  f"not built, in {time.monotonic() - started:.1f} s")

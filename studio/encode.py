@@ -1,0 +1,126 @@
+"""Streams rendered frames into every output at once: MP4, WebM, optional GIF and the poster."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import av
+import numpy as np
+from PIL import Image
+
+__all__ = ["GIF_MAX_FPS", "GIF_MAX_WIDTH", "Encoders"]
+
+GIF_MAX_FPS = 10
+GIF_MAX_WIDTH = 480
+
+
+class _Video:
+    def __init__(self, path: Path, container: str, codec: str, width: int, height: int,
+                 fps: int, options: dict[str, str], container_options: dict[str, str]) -> None:
+        self.out: Any = av.open(str(path), "w", format=container, options=container_options)
+        stream: Any = self.out.add_stream(codec, rate=fps)
+        stream.width, stream.height = width, height
+        stream.pix_fmt = "yuv420p"
+        stream.time_base = Fraction(1, fps)
+        # One thread: the studio renders clips in parallel, and one thread keeps frames
+        # bit-for-bit the same from run to run.
+        stream.codec_context.thread_count = 1
+        stream.options = options
+        self.stream = stream
+        self.time_base = Fraction(1, fps)
+
+    def add(self, frame: Any, index: int) -> None:
+        frame.pts = index
+        frame.time_base = self.time_base
+        for packet in self.stream.encode(frame):
+            self.out.mux(packet)
+
+    def close(self) -> None:
+        for packet in self.stream.encode(None):
+            self.out.mux(packet)
+        self.out.close()
+
+
+class Encoders:
+    """Encoders fed frame by frame as Manim renders, so a clip is drawn exactly once.
+
+    Paths are the temporary files the caller later moves into place.
+    """
+
+    def __init__(self, width: int, height: int, fps: int, mp4: Path, webm: Path,
+                 gif: Path | None = None) -> None:
+        self.width, self.height, self.fps = width, height, fps
+        self.frames = 0
+        self.last: np.ndarray | None = None
+        self.mp4 = _Video(mp4, "mp4", "libx264", width, height, fps,
+                          {"crf": "20", "preset": "medium", "tune": "animation"},
+                          {"movflags": "+faststart"})
+        self.webm = _Video(webm, "webm", "libvpx-vp9", width, height, fps,
+                           {"crf": "34", "b": "0", "deadline": "good", "cpu-used": "5",
+                            "row-mt": "0"}, {})
+        self.gif_path = gif
+        self.gif_fps = min(fps, GIF_MAX_FPS)
+        self.gif_frames: list[Image.Image] = []
+        self.gif_samples: list[int] = []  # index into gif_frames per gif tick
+
+    def write(self, rgba: np.ndarray, repeat: int = 1) -> None:
+        """Add one rendered frame, shown ``repeat`` times in a row."""
+        if rgba.shape[:2] != (self.height, self.width):
+            raise ValueError(f"frame of {rgba.shape[1]}x{rgba.shape[0]}, expected "
+                             f"{self.width}x{self.height}")
+        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgba[:, :, :4]), format="rgba")
+        yuv = frame.reformat(format="yuv420p")
+        for k in range(repeat):
+            self.mp4.add(yuv, self.frames + k)
+            self.webm.add(yuv, self.frames + k)
+        if self.gif_path is not None:
+            self._gif(rgba, self.frames + repeat)
+        self.frames += repeat
+        self.last = rgba
+
+    def _gif(self, rgba: np.ndarray, end: int) -> None:
+        # Gif tick t shows the frame on screen at time t / gif_fps.
+        ticks = 0
+        while (len(self.gif_samples) + ticks) * self.fps < end * self.gif_fps:
+            ticks += 1
+        if not ticks:
+            return
+        image = Image.fromarray(rgba[:, :, :3])
+        if image.width > GIF_MAX_WIDTH:
+            image = image.resize((GIF_MAX_WIDTH, round(image.height * GIF_MAX_WIDTH
+                                                       / image.width)), Image.Resampling.LANCZOS)
+        self.gif_frames.append(image.quantize(colors=128, method=Image.Quantize.MEDIANCUT,
+                                              dither=Image.Dither.NONE))
+        self.gif_samples.extend([len(self.gif_frames) - 1] * ticks)
+
+    @property
+    def duration_s(self) -> float:
+        return self.frames / self.fps
+
+    def close(self, poster: Path) -> None:
+        """Finish every encoding and write the poster (the closing frame)."""
+        if self.last is None:
+            raise RuntimeError("the scene rendered no frames")
+        self.mp4.close()
+        self.webm.close()
+        Image.fromarray(self.last[:, :, :3]).save(poster, format="PNG")
+        if self.gif_path is not None:
+            self._write_gif(self.gif_path)
+
+    def _write_gif(self, path: Path) -> None:
+        # Runs of the same frame become one gif frame that lasts as long as the run.
+        runs: list[tuple[int, int]] = []
+        for tick, index in enumerate(self.gif_samples):
+            if not runs or runs[-1][0] != index:
+                runs.append((index, tick))
+        frames, durations = [], []
+        for n, (index, start) in enumerate(runs):
+            end = runs[n + 1][1] if n + 1 < len(runs) else len(self.gif_samples)
+            # Gif delays are in centiseconds: round the ends, not the lengths, so no drift.
+            ms = (round(end * 100 / self.gif_fps) - round(start * 100 / self.gif_fps)) * 10
+            frames.append(self.gif_frames[index])
+            durations.append(max(ms, 20))
+        frames[0].save(path, format="GIF", save_all=True, append_images=frames[1:],
+                       duration=durations, loop=0, optimize=False, disposal=1)

@@ -1,0 +1,88 @@
+"""Crash-safe file writing and the media/ build lock."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+__all__ = ["BuildLock", "atomic_path", "atomic_write_bytes", "atomic_write_text", "temp_path"]
+
+
+def temp_path(final: Path) -> Path:
+    """A fresh temporary name beside ``final`` (same file system, so os.replace is atomic)."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp" + final.suffix,
+                                dir=final.parent)
+    os.close(fd)
+    # mkstemp makes files private; outputs are served to browsers, so make them readable.
+    os.chmod(name, 0o644)
+    return Path(name)
+
+
+def _fsync(path: Path) -> None:
+    with open(path, "rb") as handle:
+        os.fsync(handle.fileno())
+
+
+@contextlib.contextmanager
+def atomic_path(final: Path) -> Iterator[Path]:
+    """Yield a temporary path to write; on success it replaces ``final`` in one step.
+
+    A crash at any moment leaves either the old ``final`` or the new one, never a torn file;
+    the temporary file is removed on error.
+    """
+    tmp = temp_path(final)
+    try:
+        yield tmp
+        _fsync(tmp)
+        os.replace(tmp, final)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+
+
+def atomic_write_bytes(final: Path, data: bytes) -> None:
+    with atomic_path(final) as tmp:
+        tmp.write_bytes(data)
+
+
+def atomic_write_text(final: Path, text: str) -> None:
+    atomic_write_bytes(final, text.encode("utf-8"))
+
+
+class BuildLock:
+    """An exclusive ``fcntl.flock`` on ``<media>/.lock`` held for a whole build.
+
+    A second build on the same media/ waits for the first to finish (printing once that it
+    waits), then sees the first build's manifest and renders only what is still out of date.
+    The kernel drops the lock when its holder dies, so a killed build never leaves it stuck.
+    """
+
+    def __init__(self, media: Path, notice: IO[str] | None = None) -> None:
+        self.path = media / ".lock"
+        self.notice = notice if notice is not None else sys.stderr
+        self._handle: IO[str] | None = None
+
+    def __enter__(self) -> BuildLock:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(self.path, "a+")
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(f"torchreel: another build is writing {self.path.parent}; waiting for it "
+                  f"to finish", file=self.notice, flush=True)
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        self._handle = handle
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._handle is not None:
+            fcntl.flock(self._handle.fileno(), fcntl.LOCK_UN)
+            self._handle.close()
+            self._handle = None

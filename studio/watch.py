@@ -1,0 +1,75 @@
+"""`torchreel watch`: rebuild on save; the hashes decide which clips an edit affected."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from core.lesson import LessonError, default_lesson_path
+from studio.build import ROOT, BuildOptions, build, print_summary
+
+__all__ = ["watch", "watched_dirs"]
+
+DEBOUNCE_S = 0.5
+
+
+def watched_dirs(options: BuildOptions) -> list[Path]:
+    """The lesson's folder and the project packages a clip's frames come from."""
+    lesson = Path(options.lesson) if options.lesson else default_lesson_path()
+    dirs = {lesson.resolve().parent, ROOT / "scenes", ROOT / "core"}
+    return sorted(d for d in dirs if d.is_dir())
+
+
+def _relevant(path: str, media: Path) -> bool:
+    p = Path(path)
+    return p.suffix in (".py", ".toml") and media not in p.parents
+
+
+def watch(options: BuildOptions, once: Callable[[], None] | None = None,
+          stop: threading.Event | None = None) -> int:
+    """Build, then rebuild after every burst of saves until interrupted (or ``stop`` is set)."""
+    from watchdog.events import FileSystemEvent, FileSystemEventHandler
+    from watchdog.observers import Observer
+
+    changed = threading.Event()
+    media = options.media.resolve()
+
+    class Handler(FileSystemEventHandler):
+        def on_any_event(self, event: FileSystemEvent) -> None:
+            paths = [str(event.src_path), str(getattr(event, "dest_path", "") or "")]
+            if event.event_type != "opened" and any(_relevant(p, media) for p in paths if p):
+                changed.set()
+
+    observer: Any = Observer()
+    for folder in watched_dirs(options):
+        observer.schedule(Handler(), str(folder), recursive=True)
+    observer.start()
+    stop = stop or threading.Event()
+    print(f"torchreel: watching {', '.join(map(str, watched_dirs(options)))} "
+          f"(Ctrl-C to stop)", file=sys.stderr)
+    try:
+        changed.set()
+        while not stop.is_set():
+            if not changed.wait(0.2):
+                continue
+            # Editors save in bursts (write, rename, chmod): wait for quiet, then build once.
+            while changed.is_set():
+                changed.clear()
+                time.sleep(DEBOUNCE_S)
+            started = time.monotonic()
+            try:
+                print_summary(build(options), started)
+            except LessonError as exc:
+                print(f"torchreel: {exc}", file=sys.stderr)
+            if once is not None:
+                once()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        observer.stop()
+        observer.join()
+    return 0
