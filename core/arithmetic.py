@@ -72,6 +72,9 @@ class ActivationCurve:
     name: str
     xs: tuple[float, ...]
     ys: tuple[float, ...]
+    # Axis tick labels for the plot, read off the curve's own range (each parses as its position).
+    x_ticks: tuple[str, ...] = ()
+    y_ticks: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -158,7 +161,13 @@ def _curve(activation: str, pre: float) -> ActivationCurve:
     high = max(6.0, math.ceil(pre) + 1.0)
     xs = torch.linspace(low, high, 121)
     ys = _ACTIVATIONS[activation](xs)
-    return ActivationCurve(name=activation, xs=tuple(xs.tolist()), ys=tuple(ys.tolist()))
+    # Whole numbers across x, at most 7 of them; the curve's floor, middle and ceiling on y.
+    stride = max(1, math.ceil((high - low) / 6))
+    x_ticks = tuple(f"{v:g}" for v in range(int(low), int(high) + 1, stride))
+    y_low, y_high = math.floor(float(ys.min())), math.ceil(float(ys.max()))
+    y_ticks = tuple(f"{v:g}" for v in (y_low, (y_low + y_high) / 2, y_high))
+    return ActivationCurve(name=activation, xs=tuple(xs.tolist()), ys=tuple(ys.tolist()),
+                           x_ticks=x_ticks, y_ticks=y_ticks)
 
 
 def elementwise_trace(clip: ClipSpec) -> ElementwiseTrace:

@@ -66,6 +66,17 @@ def test_neuron(lesson: Lesson) -> None:
     assert pre is not None and trace.curve.xs[0] <= pre <= trace.curve.xs[-1]
 
 
+def test_neuron_curve_ticks_span_the_curve(lesson: Lesson) -> None:
+    curve = trace_of(lesson, "neuron", NeuronTrace).curve
+    xs, ys = torch.tensor(curve.xs), torch.sigmoid(torch.tensor(curve.xs))
+    x_ticks = [float(t) for t in curve.x_ticks]
+    assert x_ticks == sorted(x_ticks) and len(x_ticks) <= 7
+    assert xs.min().item() <= x_ticks[0] and x_ticks[-1] <= xs.max().item()
+    y_ticks = [float(t) for t in curve.y_ticks]
+    assert y_ticks[0] <= ys.min().item() and ys.max().item() <= y_ticks[-1]
+    assert y_ticks == [0.0, 0.5, 1.0]  # the sigmoid's range, read from torch's own values
+
+
 def test_matmul_shapes(lesson: Lesson) -> None:
     trace = trace_of(lesson, "matmul-shapes", MatmulShapesTrace)
     t = make_tensors(lesson.clip("matmul-shapes"))
