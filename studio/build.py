@@ -18,7 +18,13 @@ from studio.files import BuildLock
 from studio.hashing import ClipInputs, clip_hash, import_closure
 from studio.manifest import ClipEntry, Manifest, read_manifest, write_manifest
 from studio.presets import DEFAULT_QUALITY, QUALITIES
-from studio.render import RenderJob, RenderResult, render_clip
+from studio.render import (
+    RenderJob,
+    RenderResult,
+    install_outputs,
+    remove_leftovers,
+    render_clip,
+)
 
 __all__ = [
     "BuildOptions",
@@ -145,8 +151,24 @@ def mark_stale(plans: list[ClipPlan], manifest: Manifest, media: Path, gif: bool
 _progress_queue: Any = None
 
 
-def _init_worker(progress_queue: Any) -> None:
+def _die_with_parent() -> None:
+    """Ask Linux to kill this worker when the build process dies (e.g. SIGKILL)."""
+    import ctypes
+    import signal
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+
+
+def _init_worker(progress_queue: Any, parent: int) -> None:
     global _progress_queue
+    _die_with_parent()
+    if os.getppid() != parent:  # the build died before prctl took effect
+        os._exit(1)
     _progress_queue = progress_queue
     import manim  # noqa: F401 - loaded once here, not once per clip
     import torch
@@ -213,7 +235,8 @@ def _run_jobs(jobs: list[RenderJob], workers: int, on_result: Any, show: _Progre
     context = multiprocessing.get_context("spawn")
     progress_queue = context.Queue()
     with ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                             initializer=_init_worker, initargs=(progress_queue,)) as pool:
+                             initializer=_init_worker,
+                             initargs=(progress_queue, os.getpid())) as pool:
         pending: dict[Future[RenderResult], RenderJob] = {pool.submit(_work, j): j for j in jobs}
         while pending:
             done, _ = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
@@ -268,6 +291,7 @@ def build(options: BuildOptions, log: Any = None) -> BuildReport:
         else:
             for plan in todo:
                 (media / plan.clip.id).mkdir(parents=True, exist_ok=True)
+                remove_leftovers(media / plan.clip.id)
             jobs = [RenderJob(clip_id=p.clip.id, title=p.clip.title, kind=p.clip.kind,
                               seed=p.clip.seed, trace_json=p.trace_json or "",
                               hash=p.hash or "", quality=options.quality, theme=options.theme,
@@ -280,10 +304,15 @@ def build(options: BuildOptions, log: Any = None) -> BuildReport:
 
                 def on_result(result: RenderResult) -> None:
                     clip = lesson.clip(result.clip_id)
-                    if result.entry is not None:
+                    if result.entry is not None and result.staged is not None:
                         entry = ClipEntry(**result.entry)
+                        # The manifest stops vouching for the old files before any is
+                        # replaced, and vouches for the new set once all are in place: a kill
+                        # in between means a rebuild, never a mixed set passing as current.
+                        if manifest.clips.pop(entry.id, None) is not None:
+                            write_manifest(media, manifest, order)
+                        install_outputs(media, result.entry, result.staged)
                         manifest.clips[entry.id] = entry
-                        # Written after each clip: a build killed later keeps this clip.
                         write_manifest(media, manifest, order)
                         rendered.append(entry.id)
                         statuses[clip.id] = ClipStatus(clip.id, clip.title, "rendered",

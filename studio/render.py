@@ -13,7 +13,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["RenderJob", "RenderResult", "clip_files", "render_clip"]
+__all__ = [
+    "RenderJob",
+    "RenderResult",
+    "clip_files",
+    "discard_staged",
+    "install_outputs",
+    "remove_leftovers",
+    "render_clip",
+]
 
 
 @dataclass(frozen=True)
@@ -38,6 +46,7 @@ class RenderResult:
     entry: dict[str, Any] | None
     error: str | None
     seconds: float
+    staged: dict[str, str] | None = None  # output key -> temporary file beside its final name
 
 
 def clip_files(clip_id: str, gif: bool) -> dict[str, str]:
@@ -74,7 +83,8 @@ def _writer_class(sink: Any) -> type[Any]:
     return StreamingFileWriter
 
 
-def _render(job: RenderJob, progress: Callable[[str, int], None] | None) -> dict[str, Any]:
+def _render(job: RenderJob, progress: Callable[[str, int], None] | None
+            ) -> tuple[dict[str, Any], dict[str, str]]:
     from manim import tempconfig
     from manim.renderer.cairo_renderer import CairoRenderer
 
@@ -126,19 +136,19 @@ def _render(job: RenderJob, progress: Callable[[str, int], None] | None) -> dict
         temps["trace"].write_text(job.trace_json + "\n", encoding="utf-8")
         frames = sorted((scratch / "steps").glob("*.png"))
         contact_sheet(frames, [s.caption for s in steps], job.title, temps["storyboard"])
-        for key, tmp in temps.items():
+        for tmp in temps.values():
             with open(tmp, "rb") as handle:
                 os.fsync(handle.fileno())
-            os.replace(tmp, finals[key])
-        if not job.gif:
-            # A gif from an older build would no longer match the clip.
-            with contextlib.suppress(FileNotFoundError):
-                (media / f"{job.clip_id}/{job.clip_id}.gif").unlink()
         if progress is not None:
             progress(job.clip_id, encoders.frames)
-        return {"id": job.clip_id, "title": job.title, "hash": job.hash,
-                "duration_s": round(encoders.duration_s, 6), "width": quality.width,
-                "height": quality.height, "files": files}
+        entry = {"id": job.clip_id, "title": job.title, "hash": job.hash,
+                 "duration_s": round(encoders.duration_s, 6), "width": quality.width,
+                 "height": quality.height, "files": files}
+        # The build process moves these into place once the manifest no longer vouches for
+        # the old set, so a kill between two replaces can never pass for a finished clip.
+        staged = {key: str(tmp) for key, tmp in temps.items()}
+        temps = {}
+        return entry, staged
     finally:
         for tmp in temps.values():
             with contextlib.suppress(FileNotFoundError):
@@ -151,7 +161,7 @@ def render_clip(job: RenderJob,
     """Render one clip; a failure is returned (one line, full log on disk), never raised."""
     start = time.monotonic()
     try:
-        entry = _render(job, progress)
+        entry, staged = _render(job, progress)
     except Exception as exc:  # one clip failing must not stop the others
         log = Path(job.media) / job.clip_id / "error.log"
         with contextlib.suppress(OSError):
@@ -159,4 +169,32 @@ def render_clip(job: RenderJob,
         message = " ".join(f"{type(exc).__name__}: {exc}".split())
         return RenderResult(job.clip_id, None, f"{message} (details: {log})",
                             time.monotonic() - start)
-    return RenderResult(job.clip_id, entry, None, time.monotonic() - start)
+    return RenderResult(job.clip_id, entry, None, time.monotonic() - start, staged)
+
+
+def install_outputs(media: Path, entry: dict[str, Any], staged: dict[str, str]) -> None:
+    """Move a clip's staged files onto their final names (each move atomic)."""
+    files: dict[str, str] = entry["files"]
+    for key, tmp in staged.items():
+        os.replace(tmp, media / files[key])
+    if "gif" not in files:
+        # A gif from an older build would no longer match the clip.
+        with contextlib.suppress(FileNotFoundError):
+            (media / f"{entry['id']}/{entry['id']}.gif").unlink()
+
+
+def discard_staged(staged: dict[str, str]) -> None:
+    for tmp in staged.values():
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+
+
+def remove_leftovers(clip_dir: Path) -> None:
+    """Delete temporary files a killed build left (call only while holding the build lock)."""
+    if not clip_dir.is_dir():
+        return
+    for path in clip_dir.iterdir():
+        if path.name.startswith(".") and ".tmp" in path.name and path.is_file():
+            path.unlink(missing_ok=True)
+        elif path.name.startswith(".render-") and path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
