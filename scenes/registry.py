@@ -11,6 +11,7 @@ __all__ = ["SCENES", "scene_class", "scene_module_file"]
 # kind -> (module, class). Modules are imported only when a clip of that kind is drawn.
 SCENES: dict[str, tuple[str, str]] = {
     "elementwise-product": ("scenes.elementwise", "ElementwiseProduct"),
+    "view": ("scenes.view", "ViewSharesStorage"),
     "sum": ("scenes.sum", "SumTwoWays"),
 }
 

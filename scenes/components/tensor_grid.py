@@ -74,14 +74,15 @@ class TensorGrid(VGroup):
 
     def __init__(self, facts: TensorFacts, theme: Theme, color: str | None = None,
                  name: str | None = None, cell_width: float | None = None,
-                 show_badge: bool = True, side_labels: bool = False) -> None:
+                 show_badge: bool = True, side_labels: bool = False,
+                 cell_height: float = 0.6) -> None:
         super().__init__()
         self.facts = facts
         self.theme = theme
         self.accent = color or theme.text
         texts = [t if t is not None else "?" for t in facts.printed]
         width = cell_width or max(0.9, 0.2 * max(len(t) for t in texts) + 0.4)
-        height = 0.6
+        height = cell_height
         shape = facts.shape
         rows, cols = (shape[-2], shape[-1]) if len(shape) >= 2 else (1, shape[0] if shape else 1)
         per_slice = rows * cols

@@ -1,0 +1,67 @@
+"""Checks shared by the memory clips: storage strips, stride arrows and markers against a trace."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from core.facts import TensorFacts
+from scenes.components.storage_marker import StorageMarker
+from scenes.components.storage_strip import StorageStrip
+from scenes.components.stride_arrows import StrideArrows
+from scenes.components.tensor_grid import TensorGrid
+
+
+def _text(mob: Any) -> str:
+    return str(mob.original_text)
+
+
+def check_strip(strip: StorageStrip, facts: TensorFacts) -> None:
+    """Every cell's value, index and byte offset is the trace's; '?' only where uninitialised."""
+    assert strip.facts.storage == facts.storage
+    assert _text(strip.title) == f"storage {facts.storage}"
+    assert len(strip.cells) == facts.storage_elements
+    for i, text in enumerate(facts.storage_printed):
+        cell = strip.cell(i)
+        if text is None:
+            assert _text(cell.value) == "?" and cell.uninitialized
+            assert hasattr(cell, "hatch")
+        else:
+            assert _text(cell.value) == text
+            assert not cell.uninitialized
+        assert _text(strip.indices[i]) == str(i)
+        assert _text(strip.offsets[i]) == str(facts.storage_byte_offsets[i])
+    tags = [_text(tag) for tag in strip.state_tags]
+    assert tags.count("not reached") == len(facts.unreachable) == len(strip.unreached_marks)
+    assert tags.count("uninitialized") == len(facts.uninitialized)
+
+
+def check_grid(grid: TensorGrid, facts: TensorFacts) -> None:
+    assert _text(grid.badge[1]) == facts.size_text
+    for cell, text in zip(grid.cells, facts.printed, strict=True):
+        assert _text(cell.value) == ("?" if text is None else text)
+
+
+def check_arrows(arrows: StrideArrows, grid: TensorGrid, strip: StorageStrip) -> None:
+    """Each arrow ends on the storage cell the trace's storage_index names for its element."""
+    assert arrows.targets == grid.facts.storage_index[:len(grid.cells)]
+    for k, arrow in enumerate(arrows.arrows):
+        box = strip.cell(grid.facts.storage_index[k]).box
+        end = arrow.get_end()
+        assert abs(end[0] - box.get_center()[0]) < 1e-6, f"arrow {k} misses its cell"
+        gap = min(abs(end[1] - box.get_top()[1]), abs(end[1] - box.get_bottom()[1]))
+        assert gap < 0.1, f"arrow {k} stops short of its storage cell"
+        start = arrow.get_start()
+        assert np.linalg.norm(start - grid.cells[k].get_center()) < grid.cells[k].width
+
+
+def check_marker(marker: StorageMarker, same: bool, storage: str) -> None:
+    assert marker.same is same
+    words = _text(marker.words)
+    assert storage in words
+    assert ("same storage" in words) is same and ("new storage" in words) is (not same)
+
+
+def check_stride_badge(badge: object, facts: TensorFacts) -> None:
+    assert _text(badge[1]) == f"stride {facts.strides}"  # type: ignore[index]
