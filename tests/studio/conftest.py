@@ -1,0 +1,88 @@
+"""Shared studio fixtures: a tiny lesson and one real build reused by the read-only tests."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# Two elementwise clips of 1x2 tensors: the smallest real renders there are.
+TINY_LESSON = """\
+title = "Tiny <lesson> & friends"
+seed = 3
+
+[[clips]]
+id = "alpha"
+kind = "elementwise-product"
+title = "Alpha: <b>bold</b> & \\"quoted\\""
+tensors.features = { shape = [1, 2] }
+tensors.weights = { like = "features" }
+
+[[clips]]
+id = "beta"
+kind = "elementwise-product"
+title = "Beta"
+seed = 11
+tensors.features = { shape = [1, 2] }
+tensors.weights = { like = "features" }
+"""
+
+
+def write_lesson(folder: Path, text: str = TINY_LESSON) -> Path:
+    path = folder / "tiny.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def torchreel(*args: str, timeout: float = 240) -> subprocess.CompletedProcess[str]:
+    """Run the real command line in a new process."""
+    return subprocess.run([sys.executable, "-m", "studio.cli", *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, "PYTHONHASHSEED": "0"})
+
+
+def snapshot(media: Path) -> dict[str, bytes]:
+    """Every file under media/ (but the lock) by relative path."""
+    return {str(p.relative_to(media)): p.read_bytes() for p in sorted(media.rglob("*"))
+            if p.is_file() and p.name != ".lock"}
+
+
+def copy_build(built: Path, dest: Path) -> Path:
+    media = dest / "media"
+    shutil.copytree(built / "media", media)
+    shutil.copy(built / "tiny.toml", dest / "tiny.toml")
+    return media
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[Path]:
+    """A folder with tiny.toml and media/ built from it at the test quality, with a gif.
+
+    Built once per test session even under pytest-xdist: the first worker builds while
+    holding a lock, the others wait and reuse it. Tests copy it before changing anything.
+    """
+    shared = tmp_path_factory.getbasetemp()
+    if worker_id != "master":
+        shared = shared.parent
+    folder = shared / "studio-built"
+    with open(shared / "studio-built.lock", "a+") as lock:
+        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+        done = folder / "done.json"
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            lesson = write_lesson(folder)
+            result = torchreel("render", "--lesson", str(lesson), "--media",
+                               str(folder / "media"), "--quality", "test", "--gif")
+            done.write_text(json.dumps({"returncode": result.returncode,
+                                        "stdout": result.stdout, "stderr": result.stderr}))
+    yield folder

@@ -1,0 +1,128 @@
+"""Clip hashes: what changes them and what must not (no renders here)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from core.lesson import load_lesson
+from studio import hashing
+from studio.build import plan_clips
+from studio.hashing import ClipInputs, clip_hash, import_closure, stable_trace_json
+from tests.studio.conftest import write_lesson
+
+
+def test_volatile_addresses_are_dropped_and_nothing_else() -> None:
+    trace = {"a": {"data_ptr": 1, "storage_data_ptr": 2, "values": [1.5], "offset": 0},
+             "items": [{"array_address": 3, "tensor_address": 4, "back_address": 5, "x": 6}]}
+    moved = json.loads(json.dumps(trace))
+    moved["a"]["data_ptr"] = 999
+    moved["items"][0]["back_address"] = 777
+    assert stable_trace_json(json.dumps(trace)) == stable_trace_json(json.dumps(moved))
+    kept = json.loads(stable_trace_json(json.dumps(trace)))
+    assert kept == {"a": {"values": [1.5], "offset": 0}, "items": [{"x": 6}]}
+    changed = json.loads(json.dumps(trace))
+    changed["a"]["offset"] = 1
+    assert stable_trace_json(json.dumps(changed)) != stable_trace_json(json.dumps(trace))
+
+
+def test_closure_of_the_elementwise_scene() -> None:
+    closure = import_closure("scenes.elementwise")
+    for module in ("scenes", "scenes.elementwise", "scenes.base", "scenes.theme",
+                   "scenes.components", "scenes.components.tensor_grid",
+                   "scenes.components.caption_bar", "core", "core.arithmetic", "core.lesson"):
+        assert module in closure
+    assert not any(m.startswith(("manim", "torch", "numpy", "studio")) for m in closure)
+
+
+def test_closure_follows_every_import_form(tmp_path: Path) -> None:
+    files = {
+        "scenes/__init__.py": "",
+        "scenes/clip.py": "from .components import grid\nimport core.facts\n",
+        "scenes/components/__init__.py": "",
+        "scenes/components/grid.py": "from ..theme import DARK\nfrom scenes.components.text "
+                                     "import label\n",
+        "scenes/components/text.py": "def label(): pass\n",
+        "scenes/components/unused.py": "",
+        "scenes/theme.py": "import os\nDARK = 1\n",
+        "core/__init__.py": "",
+        "core/facts.py": "def f():\n    from core import lazy\n",
+        "core/lazy.py": "",
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    assert import_closure("scenes.clip", tmp_path) == [
+        "core", "core.facts", "core.lazy", "scenes", "scenes.clip", "scenes.components",
+        "scenes.components.grid", "scenes.components.text", "scenes.theme"]
+
+
+def _inputs(**change: str) -> ClipInputs:
+    base = {"clip_id": "c", "scene": "scenes.elementwise:ElementwiseProduct",
+            "trace_json": json.dumps({"data_ptr": 1, "v": [1.0]}), "quality": "low",
+            "theme": "dark"}
+    base.update(change)
+    return ClipInputs(modules=tuple(import_closure("scenes.elementwise")), **base)
+
+
+def test_hash_covers_quality_theme_and_trace_but_not_addresses() -> None:
+    reference = clip_hash(_inputs())
+    assert clip_hash(_inputs()) == reference
+    assert clip_hash(_inputs(trace_json=json.dumps({"data_ptr": 2, "v": [1.0]}))) == reference
+    assert clip_hash(_inputs(trace_json=json.dumps({"data_ptr": 1, "v": [2.0]}))) != reference
+    assert clip_hash(_inputs(quality="high")) != reference
+    assert clip_hash(_inputs(theme="light")) != reference
+    assert clip_hash(_inputs(scene="scenes.other:Other")) != reference
+
+
+def _hashes(lesson_path: Path) -> dict[str, str | None]:
+    lesson = load_lesson(lesson_path)
+    return {p.clip.id: p.hash for p in plan_clips(lesson, (), "test", "dark")}
+
+
+def _edit(monkeypatch: pytest.MonkeyPatch, suffix: str) -> None:
+    """Pretend a source file was edited, without touching the real file."""
+    real = hashing.read_source
+
+    def edited(path: Path) -> bytes:
+        data = real(path)
+        return data + b"\n# edited\n" if path.as_posix().endswith(suffix) else data
+
+    monkeypatch.setattr(hashing, "read_source", edited)
+
+
+def test_component_edit_changes_every_clip_that_imports_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lesson = write_lesson(tmp_path)
+    before = _hashes(lesson)
+    assert all(before.values())
+    _edit(monkeypatch, "scenes/components/tensor_grid.py")
+    after = _hashes(lesson)
+    assert all(after[c] != before[c] for c in before)
+
+
+def test_edit_outside_the_closure_changes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lesson = write_lesson(tmp_path)
+    before = _hashes(lesson)
+    closure = import_closure("scenes.elementwise")
+    outside = [p for p in (hashing.ROOT / "scenes").rglob("*.py")
+               if ".".join(p.relative_to(hashing.ROOT).with_suffix("").parts) not in closure
+               and p.name != "__init__.py"]
+    assert outside, "expected a scenes module the elementwise clip does not import"
+    _edit(monkeypatch, outside[0].relative_to(hashing.ROOT).as_posix())
+    assert _hashes(lesson) == before
+
+
+def test_lesson_entry_edit_changes_only_that_clip(tmp_path: Path) -> None:
+    from tests.studio.conftest import TINY_LESSON
+
+    before = _hashes(write_lesson(tmp_path))
+    edited = TINY_LESSON.replace("seed = 11", "seed = 12")
+    after = _hashes(write_lesson(tmp_path, edited))
+    assert after["alpha"] == before["alpha"]
+    assert after["beta"] != before["beta"]
