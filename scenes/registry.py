@@ -13,6 +13,7 @@ SCENES: dict[str, tuple[str, str]] = {
     "elementwise-product": ("scenes.elementwise", "ElementwiseProduct"),
     "view": ("scenes.view", "ViewSharesStorage"),
     "sum": ("scenes.sum", "SumTwoWays"),
+    "neuron": ("scenes.neuron", "NeuronOutput"),
 }
 
 
