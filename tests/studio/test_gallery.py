@@ -1,0 +1,153 @@
+"""The gallery in a real headless Chromium: every video and captions track loads."""
+
+from __future__ import annotations
+
+import functools
+import html
+import json
+import re
+import shutil
+import subprocess
+import tempfile
+import threading
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from studio.gallery import gallery_html
+from studio.manifest import ClipEntry, Manifest, read_manifest
+from tests.studio.conftest import copy_build
+
+CHROMIUM = "/usr/bin/chromium"
+
+# Loaded next to index.html (same origin): opens it in an iframe, loads every source of every
+# video on its own, waits for the captions tracks, and writes what it saw into #result.
+CHECK_PAGE = """<!DOCTYPE html>
+<html><body><pre id="result">pending</pre>
+<iframe id="gallery" width="900" height="600"></iframe>
+<script>
+function once(target, ok, bad, ms) {
+  return new Promise(resolve => {
+    const timer = setTimeout(() => resolve("timeout"), ms);
+    target.addEventListener(ok, () => { clearTimeout(timer); resolve("ok"); }, {once: true});
+    target.addEventListener(bad, () => { clearTimeout(timer); resolve("error"); }, {once: true});
+  });
+}
+async function source(src) {
+  const video = document.createElement("video");
+  video.preload = "metadata";
+  video.muted = true;
+  const wait = once(video, "loadedmetadata", "error", 20000);
+  video.src = src;
+  const status = await wait;
+  return {src, status, duration: video.duration};
+}
+async function check() {
+  const frame = document.getElementById("gallery");
+  const loaded = once(frame, "load", "error", 20000);
+  frame.src = "index.html";
+  await loaded;
+  const doc = frame.contentDocument;
+  const out = [];
+  for (const figure of doc.querySelectorAll("figure[data-clip]")) {
+    const video = figure.querySelector("video");
+    const track = video.querySelector("track");
+    const trackState = track.readyState === 2 ? "ok" :
+        await once(track, "load", "error", 20000);
+    const played = video.readyState >= 1 ? "ok" : await once(video, "loadedmetadata", "error",
+                                                             20000);
+    const sources = [];
+    for (const s of video.querySelectorAll("source")) {
+      sources.push(await source(new URL(s.getAttribute("src"), doc.baseURI).href));
+    }
+    out.push({
+      clip: figure.dataset.clip,
+      title: figure.querySelector("h2").textContent,
+      embed: figure.querySelector("textarea").value,
+      video: played, duration: video.duration, currentSrc: video.currentSrc,
+      poster: video.getAttribute("poster"),
+      track: trackState, cues: track.track.cues ? track.track.cues.length : -1,
+      sources,
+    });
+  }
+  document.getElementById("result").textContent = JSON.stringify(out);
+}
+check().catch(e => { document.getElementById("result").textContent = "failed: " + e; });
+</script></body></html>
+"""
+
+
+@pytest.fixture()
+def served(built: Path, tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """A copy of the built media/ served over HTTP on loopback only."""
+    media = copy_build(built, tmp_path)
+    (media / "check.html").write_text(CHECK_PAGE)
+    handler = functools.partial(_QuietHandler, directory=str(media))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", media
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def _dump_dom(url: str) -> str:
+    profile = tempfile.mkdtemp(prefix="torchreel-chromium-")
+    try:
+        run = subprocess.run(
+            [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+             "--no-first-run", "--disable-background-networking", "--disable-component-update",
+             "--disable-sync", "--mute-audio", f"--user-data-dir={profile}",
+             "--autoplay-policy=no-user-gesture-required", "--virtual-time-budget=30000",
+             "--dump-dom", url],
+            capture_output=True, text=True, timeout=120)
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+    return run.stdout
+
+
+def test_every_video_and_track_loads_in_chromium(served: tuple[str, Path]) -> None:
+    base, media = served
+    dom = _dump_dom(f"{base}/check.html")
+    found = re.search(r'<pre id="result">(.*?)</pre>', dom, re.S)
+    assert found, dom[:2000]
+    text = html.unescape(found.group(1))
+    assert text.startswith("["), text
+    results = json.loads(text)
+    manifest = read_manifest(media)
+    assert [r["clip"] for r in results] == list(manifest.clips) == ["alpha", "beta"]
+    for result in results:
+        entry = manifest.clips[result["clip"]]
+        assert result["title"] == entry.title  # escaped in HTML, shown as written
+        assert result["video"] == "ok", result
+        assert abs(result["duration"] - entry.duration_s) <= 2 / 5, result
+        assert result["track"] == "ok", result
+        assert result["cues"] >= 3, result
+        assert result["poster"] == entry.files["poster"]
+        assert len(result["sources"]) == 2
+        for source in result["sources"]:
+            assert source["status"] == "ok", source
+            assert abs(source["duration"] - entry.duration_s) <= 2 / 5, source
+        assert {Path(s["src"]).suffix for s in result["sources"]} == {".webm", ".mp4"}
+        assert 'src="media/' + entry.files["mp4"] + '"' in result["embed"]
+
+
+def test_gallery_escapes_every_text() -> None:
+    nasty = '<script>alert("x")</script> & \'quotes\''
+    entry = ClipEntry(id="a", title=nasty, hash="0" * 64, duration_s=1.0, width=2, height=2,
+                      files={k: f"a/a\"><b>.{k}" for k in
+                             ("mp4", "webm", "poster", "vtt", "srt", "trace")})
+    page = gallery_html(Manifest(clips={"a": entry}), ["a"], nasty)
+    assert "<script>alert" not in page
+    assert '"><b>' not in page
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#x27;quotes&#x27;" in page
+    assert "http://" not in page and "https://" not in page
