@@ -96,11 +96,12 @@ def test_gif_lasts_as_long_as_the_clip(built: Path) -> None:
     for entry in _entries(built):
         with Image.open(built / "media" / entry["files"]["gif"]) as gif:
             assert gif.format == "GIF"
+            count: int = getattr(gif, "n_frames", 1)
             total = 0
-            for n in range(gif.n_frames):
+            for n in range(count):
                 gif.seek(n)
                 total += gif.info["duration"]
-            assert gif.n_frames > 3
+            assert count > 3
         assert abs(total / 1000 - entry["duration_s"]) <= 2 / 5
 
 
