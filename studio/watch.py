@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from core.lesson import LessonError, default_lesson_path
-from studio.build import ROOT, BuildOptions, build, print_summary
+from studio.build import ROOT, BuildOptions, BuildReport, build, print_summary
 
 __all__ = ["watch", "watched_dirs"]
 
@@ -29,7 +29,7 @@ def _relevant(path: str, media: Path) -> bool:
     return p.suffix in (".py", ".toml") and media not in p.parents
 
 
-def watch(options: BuildOptions, once: Callable[[], None] | None = None,
+def watch(options: BuildOptions, on_build: Callable[[BuildReport], None] | None = None,
           stop: threading.Event | None = None) -> int:
     """Build, then rebuild after every burst of saves until interrupted (or ``stop`` is set)."""
     from watchdog.events import FileSystemEvent, FileSystemEventHandler
@@ -45,11 +45,12 @@ def watch(options: BuildOptions, once: Callable[[], None] | None = None,
                 changed.set()
 
     observer: Any = Observer()
-    for folder in watched_dirs(options):
+    folders = watched_dirs(options)
+    for folder in folders:
         observer.schedule(Handler(), str(folder), recursive=True)
     observer.start()
     stop = stop or threading.Event()
-    print(f"torchreel: watching {', '.join(map(str, watched_dirs(options)))} "
+    print(f"torchreel: watching {', '.join(map(str, folders))} "
           f"(Ctrl-C to stop)", file=sys.stderr)
     try:
         changed.set()
@@ -62,11 +63,14 @@ def watch(options: BuildOptions, once: Callable[[], None] | None = None,
                 time.sleep(DEBOUNCE_S)
             started = time.monotonic()
             try:
-                print_summary(build(options), started)
+                report = build(options)
             except LessonError as exc:
+                # A half-typed lesson is normal while editing: say why, keep watching.
                 print(f"torchreel: {exc}", file=sys.stderr)
-            if once is not None:
-                once()
+                continue
+            print_summary(report, started)
+            if on_build is not None:
+                on_build(report)
     except KeyboardInterrupt:
         pass
     finally:

@@ -198,3 +198,32 @@ def test_clip_without_a_scene_is_reported_and_fails_the_exit_status(
     out = capsys.readouterr().out
     assert status == 1
     assert "no scene yet for kind 'elementwise-product'" in " ".join(out.split())
+
+
+def test_one_failing_clip_does_not_stop_the_others(
+    built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import core.trace
+
+    media = copy_build(built, tmp_path)
+    beta_before = (media / "beta" / "beta.mp4").read_bytes()
+    real = core.trace.trace_to_json
+
+    def broken_for_beta(trace: object) -> str:
+        text: str = real(trace)  # type: ignore[arg-type]
+        # A trace no scene can load: the worker fails on beta only.
+        return '{"_type": "NoSuchTrace"}' if '"clip_id": "beta"' in text else text
+
+    monkeypatch.setattr(core.trace, "trace_to_json", broken_for_beta)
+    write_lesson(tmp_path, TINY_LESSON.replace("seed = 3", "seed = 4"))
+    report = build(_options(tmp_path, media, gif=True))
+    states = {s.clip_id: s for s in report.statuses}
+    assert states["alpha"].state == "rendered"
+    assert states["beta"].state == "failed"
+    assert "NoSuchTrace" in states["beta"].detail
+    assert not report.ok
+    assert (media / "beta" / "error.log").is_file()
+    # beta's last good outputs stay; the manifest vouches only for what was built.
+    assert (media / "beta" / "beta.mp4").read_bytes() == beta_before
+    assert read_manifest(media).clips["alpha"].hash != json.loads(
+        (built / "media" / "manifest.json").read_text())["clips"][0]["hash"]
