@@ -30,7 +30,7 @@ UNREACHED_OPACITY = 0.35
 def cell_width_for(theme: Theme, *texts: str | None) -> float:
     """The narrowest cell width that holds the widest printed value at the theme's cell size."""
     longest = max((t for t in texts if t is not None), key=len, default="?")
-    return max(0.9, round(mono(longest, theme, theme.cell_size).width / 0.88 + 0.005, 2))
+    return max(0.8, round(mono(longest, theme, theme.cell_size).width / 0.88 + 0.005, 2))
 
 
 class StorageStrip(VGroup):
@@ -40,8 +40,8 @@ class StorageStrip(VGroup):
     cells a row of storage indices and a row of byte offsets (``storage_byte_offsets``), each
     headed on the left. Cells the tensor cannot reach (``unreachable``) are dimmed, get a dashed
     border and a ``not reached`` tag; uninitialised cells are hatched ``?`` cells tagged
-    ``uninitialized``, never a number. The title names the storage (``storage S0``): two strips
-    with the same label are one memory.
+    ``uninitialized``, never a number. The title names the storage (``storage`` / ``S0``):
+    two strips with the same label are one memory.
 
     Parts: ``title``, ``cells`` (one :class:`Cell` per storage cell), ``indices``, ``offsets``,
     ``row_names``, ``unreached_marks``, ``state_tags``.
@@ -78,7 +78,8 @@ class StorageStrip(VGroup):
                                 label("byte", theme, theme.small_size, theme.muted))
         for name, row in zip(self.row_names, (self.indices, self.offsets), strict=True):
             name.next_to(self.cells, LEFT, buff=0.25).set_y(row[0].get_y())
-        self.title = label(title or f"storage {facts.storage}", theme, theme.body_size, accent)
+        # Two short lines keep the column left of the cells narrow: two strips fit side by side.
+        self.title = label(title or f"storage\n{facts.storage}", theme, theme.body_size, accent)
         self.title.next_to(self.cells, LEFT, buff=0.25)
         self.row_names.align_to(self.title, RIGHT)
         self.unreached_marks = VGroup()

@@ -3,7 +3,21 @@
 from __future__ import annotations
 
 import numpy as np
-from manim import DOWN, UP, Arrow, GrowArrow, LaggedStart, RoundedRectangle, VGroup
+from manim import (
+    DOWN,
+    LEFT,
+    RIGHT,
+    UP,
+    AnimationGroup,
+    Arrow,
+    Create,
+    GrowArrow,
+    LaggedStart,
+    Line,
+    Mobject,
+    RoundedRectangle,
+    VGroup,
+)
 
 from core.facts import TensorFacts
 from scenes.components.storage_strip import StorageStrip
@@ -11,7 +25,10 @@ from scenes.components.tensor_grid import TensorGrid
 from scenes.components.text import mono
 from scenes.theme import Theme
 
-__all__ = ["StrideArrows", "stride_badge", "walk_arrow"]
+__all__ = ["StrideArrows", "header", "stride_badge", "walk_arrow"]
+
+# Horizontal offsets, in cell widths, of the lanes the arrows of upper rows drop through.
+_LANES = (-0.36, 0.36)
 
 
 class StrideArrows(VGroup):
@@ -21,7 +38,11 @@ class StrideArrows(VGroup):
     stride formula evaluated here. Arrows leave each grid cell from ``side`` (its bottom by
     default) and end just off the top or bottom of the storage cell, whichever faces the grid.
 
-    Parts: ``arrows`` (in the grid's row-major order), ``targets`` (storage index per arrow).
+    For a grid of several rows, arrows of the upper rows first drop through a lane beside the
+    values of the rows below (``leads``), so no arrow crosses a printed value.
+
+    Parts: ``arrows`` (in the grid's row-major order), ``leads``, ``targets`` (storage index
+    per arrow).
     """
 
     def __init__(self, grid: TensorGrid, strip: StorageStrip, theme: Theme,
@@ -29,21 +50,36 @@ class StrideArrows(VGroup):
         super().__init__()
         self.targets = tuple(grid.facts.storage_index[:len(grid.cells)])
         above = grid.cells.get_center()[1] > strip.cells.get_center()[1]
+        rows = grid.facts.shape[-2] if len(grid.facts.shape) >= 2 else 1
+        cols = len(grid.cells) // rows
+        bottom = grid.cells.get_bottom()[1]
         self.arrows = VGroup()
-        for cell, target in zip(grid.cells, self.targets, strict=True):
+        self.leads = VGroup()
+        for k, (cell, target) in enumerate(zip(grid.cells, self.targets, strict=True)):
             box = strip.cell(target).box
             end = box.get_top() + UP * 0.04 if above else box.get_bottom() + DOWN * 0.04
             start = cell.get_critical_point(side)
+            row = k // cols
+            if side is DOWN and row < rows - 1:
+                # Upper rows drop in a lane beside the values of the cells below, then turn.
+                lane = _LANES[row % len(_LANES)] * cell.width
+                start = start + RIGHT * lane
+                knee = np.array([start[0], bottom, 0.0])
+                self.leads.add(Line(start, knee, stroke_width=3, color=color or theme.text))
+                start = knee
             arrow = Arrow(start, end, buff=0, stroke_width=3, color=color or theme.text,
                           max_tip_length_to_length_ratio=0.12, tip_length=0.18,
                           max_stroke_width_to_length_ratio=10)
             self.arrows.add(arrow)
+        self.add(self.leads)
         self.add(self.arrows)
 
-    def grow(self, lag_ratio: float = 0.15) -> LaggedStart:
+    def grow(self, lag_ratio: float = 0.15) -> AnimationGroup:
         """The arrows growing one after another, as one animation."""
-        return LaggedStart(*(GrowArrow(a) for a in self.arrows if isinstance(a, Arrow)),
-                           lag_ratio=lag_ratio)
+        return AnimationGroup(
+            *(Create(lead) for lead in self.leads),
+            LaggedStart(*(GrowArrow(a) for a in self.arrows if isinstance(a, Arrow)),
+                        lag_ratio=lag_ratio))
 
 
 def walk_arrow(strip: StorageStrip, start_cell: int, end_cell: int, theme: Theme,
@@ -69,3 +105,10 @@ def stride_badge(facts: TensorFacts, theme: Theme) -> VGroup:
                              stroke_color=theme.muted, stroke_width=1)
     words.move_to(panel)
     return VGroup(panel, words)
+
+
+def header(grid: TensorGrid, stride: VGroup, *extra: Mobject) -> VGroup:
+    """Put a grid's name, size badge and strides badge in one line above its cells."""
+    line = VGroup(grid.name_label, grid.badge, stride, *extra).arrange(RIGHT, buff=0.25)
+    line.next_to(grid.cells, UP, buff=0.15).align_to(grid.cells, LEFT)
+    return line

@@ -20,7 +20,7 @@ def _text(mob: Any) -> str:
 def check_strip(strip: StorageStrip, facts: TensorFacts) -> None:
     """Every cell's value, index and byte offset is the trace's; '?' only where uninitialised."""
     assert strip.facts.storage == facts.storage
-    assert _text(strip.title) == f"storage {facts.storage}"
+    assert _text(strip.title).split() == ["storage", facts.storage]
     assert len(strip.cells) == facts.storage_elements
     for i, text in enumerate(facts.storage_printed):
         cell = strip.cell(i)
@@ -52,8 +52,9 @@ def check_arrows(arrows: StrideArrows, grid: TensorGrid, strip: StorageStrip) ->
         assert abs(end[0] - box.get_center()[0]) < 1e-6, f"arrow {k} misses its cell"
         gap = min(abs(end[1] - box.get_top()[1]), abs(end[1] - box.get_bottom()[1]))
         assert gap < 0.1, f"arrow {k} stops short of its storage cell"
-        start = arrow.get_start()
-        assert np.linalg.norm(start - grid.cells[k].get_center()) < grid.cells[k].width
+        start, cell = arrow.get_start(), grid.cells[k]
+        assert cell.get_left()[0] <= start[0] <= cell.get_right()[0] or np.linalg.norm(
+            start - cell.get_center()) < cell.width, f"arrow {k} does not leave its cell"
 
 
 def check_marker(marker: StorageMarker, same: bool, storage: str) -> None:
