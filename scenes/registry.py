@@ -15,6 +15,7 @@ SCENES: dict[str, tuple[str, str]] = {
     "sum": ("scenes.sum", "SumTwoWays"),
     "neuron": ("scenes.neuron", "NeuronOutput"),
     "reshape": ("scenes.reshape", "ReshapeMayCopy"),
+    "resize": ("scenes.resize", "ResizeInPlace"),
 }
 
 

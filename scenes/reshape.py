@@ -149,7 +149,7 @@ class ReshapeMayCopy(TraceScene[ReshapeTrace]):
         copies = [TransformFromCopy(self.s0.cell(src).value, self.s1.cell(dst).value)
                   for src, dst in zip(t.transposed.storage_index, flat.storage_index,
                                       strict=True)]
-        empty = VGroup(*(c.box for c in self.s1.cells))
+        empty = VGroup(*(self.s1.cell(i).box for i in range(len(self.s1.cells))))
         self.play(FadeOut(self.card), FadeIn(self.s1.title), FadeIn(empty),
                   FadeIn(self.s1.indices), FadeIn(self.s1.offsets), FadeIn(self.s1.row_names),
                   run_time=0.6)

@@ -44,7 +44,8 @@ class StorageStrip(VGroup):
     two strips with the same label are one memory.
 
     Parts: ``title``, ``cells`` (one :class:`Cell` per storage cell), ``indices``, ``offsets``,
-    ``row_names``, ``unreached_marks``, ``state_tags``.
+    ``row_names``, ``unreached_marks``, ``state_tags`` (under their cells, or beside the strip
+    with ``tags_right`` when the cells in question are the last ones).
 
     Examples
     --------
@@ -52,7 +53,8 @@ class StorageStrip(VGroup):
     """
 
     def __init__(self, facts: TensorFacts, theme: Theme, color: str | None = None,
-                 cell_width: float | None = None, title: str | None = None) -> None:
+                 cell_width: float | None = None, title: str | None = None,
+                 tags_right: bool = False) -> None:
         super().__init__()
         self.facts = facts
         self.theme = theme
@@ -84,6 +86,8 @@ class StorageStrip(VGroup):
         self.row_names.align_to(self.title, RIGHT)
         self.unreached_marks = VGroup()
         self.state_tags = VGroup()
+        states = [(i, "not reached") for i in facts.unreachable]
+        states += [(i, "uninitialized") for i in facts.uninitialized]
         for i in facts.unreachable:
             cell = self.cell(i)
             cell.set_opacity(UNREACHED_OPACITY)
@@ -92,9 +96,16 @@ class StorageStrip(VGroup):
                           stroke_width=3), num_dashes=16)
             border.move_to(cell)
             self.unreached_marks.add(border)
-            self.state_tags.add(self._tag("not reached", i))
-        for i in facts.uninitialized:
-            self.state_tags.add(self._tag("uninitialized", i))
+        # Beside the strip only when every tagged cell is the last one, which the arrow faces.
+        beside = tags_right and all(i == len(self.cells) - 1 for i, _ in states)
+        for i, text in states:
+            if beside:
+                self.state_tags.add(label(f"← {text}", theme, theme.small_size, theme.text))
+            else:
+                self.state_tags.add(self._tag(text, i))
+        if beside and len(self.state_tags):
+            self.state_tags.arrange(DOWN, aligned_edge=LEFT, buff=0.1)
+            self.state_tags.next_to(self.cells, RIGHT, buff=0.15)
         self.add(self.title, self.cells, self.indices, self.offsets, self.row_names,
                  self.unreached_marks, self.state_tags)
 

@@ -14,9 +14,9 @@ from manim import (
     GrowArrow,
     LaggedStart,
     Line,
-    Mobject,
     RoundedRectangle,
     VGroup,
+    VMobject,
 )
 
 from core.facts import TensorFacts
@@ -28,7 +28,7 @@ from scenes.theme import Theme
 __all__ = ["StrideArrows", "header", "stride_badge", "walk_arrow"]
 
 # Horizontal offsets, in cell widths, of the lanes the arrows of upper rows drop through.
-_LANES = (-0.36, 0.36)
+_LANES = (-0.44, 0.44)
 
 
 class StrideArrows(VGroup):
@@ -107,7 +107,7 @@ def stride_badge(facts: TensorFacts, theme: Theme) -> VGroup:
     return VGroup(panel, words)
 
 
-def header(grid: TensorGrid, stride: VGroup, *extra: Mobject) -> VGroup:
+def header(grid: TensorGrid, stride: VGroup, *extra: VMobject) -> VGroup:
     """Put a grid's name, size badge and strides badge in one line above its cells."""
     line = VGroup(grid.name_label, grid.badge, stride, *extra).arrange(RIGHT, buff=0.25)
     line.next_to(grid.cells, UP, buff=0.15).align_to(grid.cells, LEFT)

@@ -33,8 +33,16 @@ def check_strip(strip: StorageStrip, facts: TensorFacts) -> None:
         assert _text(strip.indices[i]) == str(i)
         assert _text(strip.offsets[i]) == str(facts.storage_byte_offsets[i])
     tags = [_text(tag) for tag in strip.state_tags]
-    assert tags.count("not reached") == len(facts.unreachable) == len(strip.unreached_marks)
-    assert tags.count("uninitialized") == len(facts.uninitialized)
+    assert sum(t.endswith("not reached") for t in tags) == len(facts.unreachable)
+    assert len(strip.unreached_marks) == len(facts.unreachable)
+    assert sum(t.endswith("uninitialized") for t in tags) == len(facts.uninitialized)
+    for tag in tags:
+        if tag.startswith("← "):
+            # A tag beside the strip points at its last cell.
+            state = facts.unreachable if tag.endswith("not reached") else facts.uninitialized
+            assert state == (facts.storage_elements - 1,), f"{tag!r} points at the wrong cell"
+    for i in facts.unreachable:
+        assert strip.cell(i).box.get_fill_opacity() < 0.5, f"unreached cell {i} is not dimmed"
 
 
 def check_grid(grid: TensorGrid, facts: TensorFacts) -> None:
