@@ -14,6 +14,7 @@ SCENES: dict[str, tuple[str, str]] = {
     "view": ("scenes.view", "ViewSharesStorage"),
     "sum": ("scenes.sum", "SumTwoWays"),
     "neuron": ("scenes.neuron", "NeuronOutput"),
+    "matmul-shapes": ("scenes.matmul_shapes", "MatmulNeedsMatchingShapes"),
     "reshape": ("scenes.reshape", "ReshapeMayCopy"),
     "resize": ("scenes.resize", "ResizeInPlace"),
 }
