@@ -17,6 +17,7 @@ SCENES: dict[str, tuple[str, str]] = {
     "matmul-shapes": ("scenes.matmul_shapes", "MatmulNeedsMatchingShapes"),
     "reshape": ("scenes.reshape", "ReshapeMayCopy"),
     "resize": ("scenes.resize", "ResizeInPlace"),
+    "strides": ("scenes.strides", "StridesAndContiguity"),
 }
 
 

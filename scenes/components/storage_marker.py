@@ -19,12 +19,15 @@ class StorageMarker(VGroup):
     Parts: ``panel``, ``words``; ``same`` is the boolean it was built from.
     """
 
-    def __init__(self, same: bool, storage: str, theme: Theme, subject: str = "") -> None:
+    def __init__(self, same: bool, storage: str, theme: Theme, subject: str = "",
+                 stacked: bool = False) -> None:
         super().__init__()
         self.same = same
         self.storage = storage
         color = theme.shared if same else theme.result
         text = f"= same storage {storage}" if same else f"≠ new storage {storage}"
+        if stacked:
+            text = text.replace(f" {storage}", f"\n{storage}")
         if subject:
             text = f"{subject}: {text}"
         self.words = label(text, theme, theme.small_size + 2, color, weight="BOLD")
