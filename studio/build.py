@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import queue as queue_module
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from core.lesson import ClipSpec, Lesson, load_lesson
+from core.lesson import ClipSpec, Lesson, LessonError, load_lesson
 from studio.files import BuildLock
 from studio.hashing import ClipInputs, clip_hash, import_closure
 from studio.manifest import ClipEntry, Manifest, read_manifest, write_manifest
@@ -25,6 +26,7 @@ from studio.render import (
     remove_leftovers,
     render_clip,
 )
+from studio.traces import load_cache, save_cache, trace_key
 
 __all__ = [
     "BuildOptions",
@@ -34,6 +36,7 @@ __all__ = [
     "build",
     "default_media_dir",
     "plan_clips",
+    "refresh_traces",
 ]
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -94,10 +97,13 @@ def _selected(lesson: Lesson, clip_ids: tuple[str, ...]) -> list[ClipSpec]:
     return [lesson.clip(i) for i in clip_ids] if clip_ids else list(lesson.clips)
 
 
-def plan_clips(lesson: Lesson, clip_ids: tuple[str, ...], quality: str,
-               theme: str) -> list[ClipPlan]:
-    """Trace and hash every requested clip (needs torch, never manim)."""
-    from core.trace import trace_clip, trace_to_json
+def plan_clips(lesson: Lesson, clip_ids: tuple[str, ...], quality: str, theme: str,
+               cache: dict[str, dict[str, str]] | None = None) -> list[ClipPlan]:
+    """Trace and hash every requested clip (never imports manim).
+
+    With a trace ``cache`` (see :mod:`studio.traces`), a clip whose spec, core/ and torch are
+    unchanged reuses its last trace, so a build with nothing to do never imports torch either.
+    """
     from scenes.registry import SCENES
 
     plans = []
@@ -107,17 +113,48 @@ def plan_clips(lesson: Lesson, clip_ids: tuple[str, ...], quality: str,
         if clip.kind not in SCENES:
             plan.problem = f"no scene yet for kind {clip.kind!r} (scenes/registry.py)"
             continue
-        module, cls = SCENES[clip.kind]
-        try:
-            plan.trace_json = trace_to_json(trace_clip(lesson, clip.id))
-        except Exception as exc:  # a bug in core: report it as this clip's failure
-            plan.problem = f"tracing failed: {type(exc).__name__}: {exc}"
-            continue
-        inputs = ClipInputs(clip_id=clip.id, scene=f"{module}:{cls}",
-                            modules=tuple(import_closure(module)), trace_json=plan.trace_json,
-                            quality=quality, theme=theme)
-        plan.hash = clip_hash(inputs)
+        key = trace_key(lesson, clip)
+        cached = (cache or {}).get(clip.id)
+        if cached is not None and cached["key"] == key:
+            plan.trace_json = cached["trace"]
+        else:
+            _trace(lesson, plan)
+            if plan.trace_json is None:
+                continue
+            if cache is not None:
+                cache[clip.id] = {"key": key, "trace": plan.trace_json}
+        plan.hash = _hash(plan, quality, theme)
     return plans
+
+
+def _trace(lesson: Lesson, plan: ClipPlan) -> None:
+    from core.trace import trace_clip, trace_to_json
+
+    try:
+        plan.trace_json = trace_to_json(trace_clip(lesson, plan.clip.id))
+    except LessonError:
+        raise
+    except Exception as exc:  # a bug in core: report it as this clip's failure
+        plan.problem = f"tracing failed: {type(exc).__name__}: {exc}"
+
+
+def _hash(plan: ClipPlan, quality: str, theme: str) -> str:
+    from scenes.registry import SCENES
+
+    module, cls = SCENES[plan.clip.kind]
+    assert plan.trace_json is not None
+    inputs = ClipInputs(clip_id=plan.clip.id, scene=f"{module}:{cls}",
+                        modules=tuple(import_closure(module)), trace_json=plan.trace_json,
+                        quality=quality, theme=theme)
+    return clip_hash(inputs)
+
+
+def refresh_traces(lesson: Lesson, plans: list[ClipPlan], quality: str, theme: str) -> None:
+    """Trace the clips about to render afresh, so what they draw comes from this run of torch."""
+    for plan in plans:
+        _trace(lesson, plan)
+        if plan.problem is None:
+            plan.hash = _hash(plan, quality, theme)
 
 
 def _stale_reason(plan: ClipPlan, entry: ClipEntry | None, media: Path, gif: bool,
@@ -264,8 +301,10 @@ def build(options: BuildOptions, log: Any = None) -> BuildReport:
     log = log if log is not None else sys.stderr
     quality = QUALITIES[options.quality]
     lesson = load_lesson(options.lesson)
-    plans = plan_clips(lesson, options.clips, options.quality, options.theme)
     media = options.media.resolve()
+    cache = load_cache(media)
+    cached_before = json.dumps(cache, sort_keys=True)
+    plans = plan_clips(lesson, options.clips, options.quality, options.theme, cache)
     order = [c.id for c in lesson.clips]
     statuses: dict[str, ClipStatus] = {}
     rendered: list[str] = []
@@ -275,6 +314,13 @@ def build(options: BuildOptions, log: Any = None) -> BuildReport:
             print(f"torchreel: warning: {warning}", file=log)
         mark_stale(plans, manifest, media, options.gif, options.force)
         todo = [p for p in plans if p.problem is None and p.reason is not None]
+        refresh_traces(lesson, todo, options.quality, options.theme)
+        todo = [p for p in todo if p.problem is None]
+        for plan in todo:
+            cache[plan.clip.id] = {"key": trace_key(lesson, plan.clip),
+                                   "trace": plan.trace_json or ""}
+        if json.dumps(cache, sort_keys=True) != cached_before:
+            save_cache(media, cache)
         for plan in plans:
             c = plan.clip
             if plan.problem is not None:

@@ -24,7 +24,7 @@ __all__ = [
 ]
 
 # Bumped when the studio's encodings change, so every clip is rebuilt once.
-FORMAT_VERSION = "1"
+FORMAT_VERSION = "2"
 # Real memory addresses: different every run, never drawn as numbers that matter.
 VOLATILE_KEYS = frozenset(
     {"data_ptr", "storage_data_ptr", "array_address", "tensor_address", "back_address"}

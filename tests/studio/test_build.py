@@ -45,7 +45,9 @@ def test_first_build_renders_every_clip(built: Path) -> None:
     assert "2 rendered" in result["stdout"]
 
 
-def test_noop_renders_nothing_and_never_imports_manim(built: Path, tmp_path: Path) -> None:
+def test_noop_renders_nothing_and_imports_neither_manim_nor_torch(
+    built: Path, tmp_path: Path
+) -> None:
     media = copy_build(built, tmp_path)
     before = snapshot(media)
     code = (
@@ -54,6 +56,7 @@ def test_noop_renders_nothing_and_never_imports_manim(built: Path, tmp_path: Pat
         f"{str(media)!r}, '--quality', 'test', '--gif'])\n"
         "assert not any(m == 'manim' or m.startswith('manim.') for m in sys.modules), "
         "'manim imported'\n"
+        "assert 'torch' not in sys.modules, 'torch imported'\n"
         "sys.exit(status)\n"
     )
     run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
@@ -147,9 +150,12 @@ def test_kill_mid_render_keeps_outputs_and_manifest(built: Path, tmp_path: Path)
         process.wait()
     after = snapshot(media)
     # Every final name holds exactly what it held before; only hidden temporaries differ.
-    finals = {k: v for k, v in after.items()
-              if not any(part.startswith(".") for part in Path(k).parts)}
-    assert finals == before
+    def finals(files: dict[str, bytes]) -> dict[str, bytes]:
+        return {k: v for k, v in files.items()
+                if not any(part.startswith(".") for part in Path(k).parts)}
+
+    assert finals(after) == finals(before)
+    assert len(finals(before)) >= 16
     json.loads((media / "manifest.json").read_text())
     # The next run completes, and cleans up what the killed one left behind.
     run = torchreel("render", "alpha", "--lesson", lesson, "--media", str(media), "--quality",
@@ -215,6 +221,7 @@ def test_one_failing_clip_does_not_stop_the_others(
         return '{"_type": "NoSuchTrace"}' if '"clip_id": "beta"' in text else text
 
     monkeypatch.setattr(core.trace, "trace_to_json", broken_for_beta)
+    (media / ".cache" / "traces.json").unlink()  # make the build trace beta (brokenly) again
     write_lesson(tmp_path, TINY_LESSON.replace("seed = 3", "seed = 4"))
     report = build(_options(tmp_path, media, gif=True))
     states = {s.clip_id: s for s in report.statuses}
