@@ -15,6 +15,7 @@ SCENES: dict[str, tuple[str, str]] = {
     "sum": ("scenes.sum", "SumTwoWays"),
     "neuron": ("scenes.neuron", "NeuronOutput"),
     "matmul-shapes": ("scenes.matmul_shapes", "MatmulNeedsMatchingShapes"),
+    "mm-vs-matmul": ("scenes.mm_vs_matmul", "MmVersusMatmul"),
     "reshape": ("scenes.reshape", "ReshapeMayCopy"),
     "resize": ("scenes.resize", "ResizeInPlace"),
     "strides": ("scenes.strides", "StridesAndContiguity"),

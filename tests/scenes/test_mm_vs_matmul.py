@@ -1,0 +1,64 @@
+"""Clip 5 drawn from its trace: mm's real errors, matmul's shapes derived dimension by dimension."""
+
+from __future__ import annotations
+
+from scenes.mm_vs_matmul import ROLES, DimTable, MmVersusMatmul, ShapeBlock, _code_name
+from scenes.theme import DARK
+from tests.scenes.harness import Run, golden
+
+
+def checks(run: Run) -> None:
+    trace = run.scene.trace
+    texts = run.texts()
+    shown = " ".join(texts)
+    for label in ("mm-vector", "mm-batch"):
+        case = trace.case(label)
+        assert case.error is not None and case.result is None
+        assert case.error.message in shown and f">>> {case.error.code}" in texts
+    for label in ("matmul-vector", "matmul-batch"):
+        case = trace.case(label)
+        assert case.result is not None and case.dims
+        assert case.result.size_text in texts
+        for step in case.dims:
+            assert ROLES[step.role] in texts
+            for size in (step.a, step.b, step.result):
+                if size is not None:
+                    assert str(size) in texts
+    vector = trace.case("matmul-vector")
+    assert vector.result is not None
+    for value in vector.result.printed:
+        assert value in texts
+    meant, surprise = trace.case("meant"), trace.case("surprise")
+    assert meant.result is not None and surprise.result is not None
+    assert meant.result.printed[0] in texts
+    assert meant.result.size_text in texts and surprise.result.size_text in texts
+    assert any(t.startswith(f"✗ got {tuple(surprise.result.shape)}") for t in texts)
+    assert [s.name for s in run.scene.steps] == ["mm-vector", "matmul-vector", "mm-batch",
+                                                 "matmul-batch", "meant", "surprise",
+                                                 "closing"]
+    assert 20 <= sum(s.end - s.start for s in run.scene.steps) <= 50
+
+
+def test_dim_table_has_one_row_per_step() -> None:
+    from core.lesson import load_lesson
+    from core.matmul import MmVsMatmulTrace
+    from core.trace import trace_of
+
+    case = trace_of(load_lesson(), "mm-vs-matmul", MmVsMatmulTrace).case("matmul-batch")
+    table = DimTable(case, DARK)
+    assert len(table.rows) == len(case.dims)
+    first = [m.original_text for m in table.rows[1]]
+    assert first == [ROLES["batch"], "1", "5", "5"]
+    assert case.result is not None
+    block = ShapeBlock(case.result, DARK, DARK.result)
+    assert len(block.slices) == 3  # further slices drawn as (at most 3) outlines
+
+
+def test_code_names_break_at_the_top_level_comma() -> None:
+    assert _code_name("torch.matmul(X, Y)") == ["torch.matmul(X, Y)"]
+    assert _code_name("torch.matmul(features, weights.view(5, 1))") == [
+        "torch.matmul(features,", "  weights.view(5, 1))"]
+
+
+test_mm_vs_matmul_dark = golden(MmVersusMatmul, "dark", checks)
+test_mm_vs_matmul_light = golden(MmVersusMatmul, "light", checks)
