@@ -19,6 +19,7 @@ SCENES: dict[str, tuple[str, str]] = {
     "reshape": ("scenes.reshape", "ReshapeMayCopy"),
     "resize": ("scenes.resize", "ResizeInPlace"),
     "strides": ("scenes.strides", "StridesAndContiguity"),
+    "numpy-bridge": ("scenes.numpy_bridge", "NumpyBridge"),
 }
 
 
