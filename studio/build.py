@@ -98,7 +98,8 @@ def _selected(lesson: Lesson, clip_ids: tuple[str, ...]) -> list[ClipSpec]:
 
 
 def plan_clips(lesson: Lesson, clip_ids: tuple[str, ...], quality: str, theme: str,
-               cache: dict[str, dict[str, str]] | None = None) -> list[ClipPlan]:
+               cache: dict[str, dict[str, str]] | None = None,
+               trace_misses: bool = True) -> list[ClipPlan]:
     """Trace and hash every requested clip (never imports manim).
 
     With a trace ``cache`` (see :mod:`studio.traces`), a clip whose spec, core/ and torch are
@@ -117,6 +118,8 @@ def plan_clips(lesson: Lesson, clip_ids: tuple[str, ...], quality: str, theme: s
         cached = (cache or {}).get(clip.id)
         if cached is not None and cached["key"] == key:
             plan.trace_json = cached["trace"]
+        elif not trace_misses:
+            continue  # left for trace_missing(): hash None, so it counts as out of date
         else:
             _trace(lesson, plan)
             if plan.trace_json is None:
@@ -125,6 +128,18 @@ def plan_clips(lesson: Lesson, clip_ids: tuple[str, ...], quality: str, theme: s
                 cache[clip.id] = {"key": key, "trace": plan.trace_json}
         plan.hash = _hash(plan, quality, theme)
     return plans
+
+
+def trace_missing(lesson: Lesson, plans: list[ClipPlan], quality: str, theme: str,
+                  cache: dict[str, dict[str, str]]) -> None:
+    """Trace (with torch) the clips :func:`plan_clips` left untraced, and hash them."""
+    for plan in plans:
+        if plan.problem is None and plan.trace_json is None:
+            _trace(lesson, plan)
+            if plan.trace_json is not None:
+                cache[plan.clip.id] = {"key": trace_key(lesson, plan.clip),
+                                       "trace": plan.trace_json}
+                plan.hash = _hash(plan, quality, theme)
 
 
 def _trace(lesson: Lesson, plan: ClipPlan) -> None:
@@ -218,6 +233,10 @@ def _report(clip_id: str, frames: int) -> None:
         _progress_queue.put((clip_id, frames))
 
 
+def _warm() -> None:
+    """Nothing: the initializer has done the imports by the time this runs."""
+
+
 def _work(job: RenderJob) -> RenderResult:
     return render_clip(job, _report)
 
@@ -268,18 +287,28 @@ class _Progress:
         self.bars.advance(self.total)
 
 
-def _run_jobs(jobs: list[RenderJob], workers: int, on_result: Any, show: _Progress) -> None:
-    context = multiprocessing.get_context("spawn")
-    progress_queue = context.Queue()
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                             initializer=_init_worker,
-                             initargs=(progress_queue, os.getpid())) as pool:
-        pending: dict[Future[RenderResult], RenderJob] = {pool.submit(_work, j): j for j in jobs}
+class WorkerPool:
+    """Render workers, started early so their imports overlap the build's own tracing."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        context = multiprocessing.get_context("spawn")
+        self.progress: Any = context.Queue()
+        self.executor = ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                                            initializer=_init_worker,
+                                            initargs=(self.progress, os.getpid()))
+        # Each submit starts at most one process: one warm-up task per worker starts them all.
+        for _ in range(workers):
+            self.executor.submit(_warm)
+
+    def run(self, jobs: list[RenderJob], on_result: Any, show: _Progress) -> None:
+        pending: dict[Future[RenderResult], RenderJob] = {
+            self.executor.submit(_work, j): j for j in jobs}
         while pending:
             done, _ = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
             while True:
                 try:
-                    clip_id, frames = progress_queue.get_nowait()
+                    clip_id, frames = self.progress.get_nowait()
                 except queue_module.Empty:
                     break
                 show.frames(clip_id, frames)
@@ -293,18 +322,38 @@ def _run_jobs(jobs: list[RenderJob], workers: int, on_result: Any, show: _Progre
                     result = RenderResult(job.clip_id, None, f"{type(exc).__name__}: {exc}",
                                           0.0)
                 on_result(result)
-    progress_queue.close()
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=True, cancel_futures=True)
+        self.progress.close()
 
 
 def build(options: BuildOptions, log: Any = None) -> BuildReport:
     """Render what is out of date; never raises for one clip's failure (see the report)."""
     log = log if log is not None else sys.stderr
-    quality = QUALITIES[options.quality]
     lesson = load_lesson(options.lesson)
     media = options.media.resolve()
     cache = load_cache(media)
     cached_before = json.dumps(cache, sort_keys=True)
-    plans = plan_clips(lesson, options.clips, options.quality, options.theme, cache)
+    plans = plan_clips(lesson, options.clips, options.quality, options.theme, cache,
+                       trace_misses=False)
+    # A first look without the lock: if anything may need rendering, start the workers now,
+    # so they import manim and torch while this process traces and waits for the lock.
+    mark_stale(plans, read_manifest(media), media, options.gif, options.force)
+    likely = sum(p.problem is None and p.reason is not None for p in plans)
+    pool = WorkerPool(min(options.jobs or os.cpu_count() or 1, likely)) if likely else None
+    try:
+        return _build_locked(options, lesson, media, plans, cache, cached_before, pool, log)
+    finally:
+        if pool is not None:
+            pool.close()
+
+
+def _build_locked(options: BuildOptions, lesson: Lesson, media: Path, plans: list[ClipPlan],
+                  cache: dict[str, dict[str, str]], cached_before: str,
+                  pool: WorkerPool | None, log: Any) -> BuildReport:
+    quality = QUALITIES[options.quality]
+    trace_missing(lesson, plans, options.quality, options.theme, cache)
     order = [c.id for c in lesson.clips]
     statuses: dict[str, ClipStatus] = {}
     rendered: list[str] = []
@@ -342,7 +391,10 @@ def build(options: BuildOptions, log: Any = None) -> BuildReport:
                               seed=p.clip.seed, trace_json=p.trace_json or "",
                               hash=p.hash or "", quality=options.quality, theme=options.theme,
                               media=str(media), gif=options.gif) for p in todo]
-            workers = max(1, min(options.jobs or os.cpu_count() or 1, len(jobs)))
+            own = None
+            if pool is None:  # the first look saw nothing to do; another build undid that
+                pool = own = WorkerPool(min(options.jobs or os.cpu_count() or 1, len(jobs)))
+            workers = pool.workers
             print(f"torchreel: rendering {len(jobs)} clip(s) at {options.quality} "
                   f"({quality.width}x{quality.height}, {quality.fps} fps) with "
                   f"{workers} worker(s)", file=log)
@@ -369,7 +421,11 @@ def build(options: BuildOptions, log: Any = None) -> BuildReport:
                                                        result.error or "", result.seconds)
                     show.done(result.clip_id, result.entry is not None)
 
-                _run_jobs(jobs, workers, on_result, show)
+                try:
+                    pool.run(jobs, on_result, show)
+                finally:
+                    if own is not None:
+                        own.close()
         write_manifest(media, manifest, order)
         from studio.gallery import write_gallery
 
