@@ -16,6 +16,7 @@ SCENES: dict[str, tuple[str, str]] = {
     "neuron": ("scenes.neuron", "NeuronOutput"),
     "matmul-shapes": ("scenes.matmul_shapes", "MatmulNeedsMatchingShapes"),
     "mm-vs-matmul": ("scenes.mm_vs_matmul", "MmVersusMatmul"),
+    "two-layer-network": ("scenes.two_layer", "TwoLayerForwardPass"),
     "reshape": ("scenes.reshape", "ReshapeMayCopy"),
     "resize": ("scenes.resize", "ResizeInPlace"),
     "strides": ("scenes.strides", "StridesAndContiguity"),

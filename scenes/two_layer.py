@@ -1,0 +1,180 @@
+"""Clip 11: a 3-2-1 network's forward pass, with the shape of every tensor as it flows."""
+
+from __future__ import annotations
+
+from manim import (
+    DOWN,
+    LEFT,
+    RIGHT,
+    UP,
+    AnimationGroup,
+    Create,
+    FadeIn,
+    ReplacementTransform,
+    ShowPassingFlash,
+    SurroundingRectangle,
+    VGroup,
+    VMobject,
+)
+
+from core.arithmetic import TwoLayerTrace
+from core.facts import TensorFacts
+from scenes.base import TraceScene
+from scenes.components.network_diagram import NetworkDiagram
+from scenes.components.tensor_grid import size_badge
+from scenes.components.text import label, mono
+
+__all__ = ["TwoLayerForwardPass"]
+
+SYMBOL = {"sigmoid": "σ", "tanh": "tanh", "relu": "relu"}
+
+
+def _tuple(facts: TensorFacts) -> str:
+    return str(tuple(facts.shape))
+
+
+class TwoLayerForwardPass(TraceScene[TwoLayerTrace]):
+    """``h = σ(features @ W1 + B1)``, ``y = σ(h @ W2 + B2)`` on a drawn network."""
+
+    clip_id = "two-layer-network"
+    trace_type = TwoLayerTrace
+
+    def construct(self) -> None:
+        t = self.trace
+        th = self.theme
+        inputs = {facts.name: facts for facts in t.inputs}
+        features, w1, w2, b1, b2 = (inputs[n] for n in ("features", "W1", "W2", "B1", "B2"))
+        s_mm1, s_z1, s_h, s_mm2, s_z2, s_y = (stage.tensor for stage in t.stages)
+        act = SYMBOL.get(t.activation, t.activation)
+        sizes = [features.shape[-1], w1.shape[-1], w2.shape[-1]]
+        self.show_code(list(t.code[-2:]))
+
+        # The output layer takes the "shared" colour: in the light theme the highlight and
+        # the weights' amber are too close to tell apart (names tell them apart anyway).
+        net = NetworkDiagram(sizes, th, layer_gap=2.9, node_gap=1.45,
+                             colors=[th.operand_a, th.result, th.shared],
+                             input_labels=features.printed,
+                             edge_labels=[w1.printed, w2.printed], label_at=0.34)
+        # Edge labels of the second gap sit mid-way: only two edges, nothing to dodge.
+        for tag, edge in zip(net.edge_labels[1], net.edges[1], strict=True):
+            tag.move_to(edge.point_from_proportion(0.5))
+        top = net.layers[0].get_top()[1] + 0.45
+        titles = VGroup(*(
+            label(name, th, th.body_size, color).move_to((part.get_x(), top, 0.0))
+            for name, color, part in (("features", th.operand_a, net.layers[0]),
+                                      ("W1", th.operand_b, net.edges[0]),
+                                      ("h", th.result, net.layers[1]),
+                                      ("W2", th.operand_b, net.edges[1]),
+                                      ("y", th.shared, net.layers[2]))))
+        titles[0].align_to(net.input_labels, LEFT)
+        diagram = VGroup(net, titles)
+
+        # The shapes flow through three panels: the inputs, then layer 1, then layer 2.
+        given = self._panel([("features", features, th.operand_a), ("W1", w1, th.operand_b),
+                             ("B1", b1, th.operand_b), ("W2", w2, th.operand_b),
+                             ("B2", b2, th.operand_b)])
+        layer1 = self._panel([("features", features, th.operand_a), ("W1", w1, th.operand_b),
+                              ("features @ W1", s_mm1, th.result), ("B1", b1, th.operand_b),
+                              ("z1 = … + B1", s_z1, th.result),
+                              (f"h = {act}(z1)", s_h, th.result)])
+        layer2 = self._panel([("h", s_h, th.result), ("W2", w2, th.operand_b),
+                              ("h @ W2", s_mm2, th.shared), ("B2", b2, th.operand_b),
+                              ("z2 = … + B2", s_z2, th.shared),
+                              (f"y = {act}(z2)", s_y, th.shared)])
+        # The three panels take turns in one place.
+        for panel in (layer1, layer2):
+            panel.move_to(given.get_corner(UP + LEFT), UP + LEFT)
+        panels = VGroup(given, layer1, layer2)
+        layout = VGroup(diagram, panels).arrange(RIGHT, buff=0.6)
+        self.fit_between_code_and_caption(layout)
+
+        hidden_values = [self._unit_value(net, 1, k, text, th.result)
+                         for k, text in enumerate(s_mm1.printed)]
+        out_value = self._unit_value(net, 2, 0, s_mm2.printed[0], th.shared)
+
+        # Section: the network
+        self.step("network", f"{sizes[0]} inputs, {sizes[1]} hidden units, {sizes[2]} output: "
+                             f"the weights W1 and W2 sit on the edges.")
+        self.play(FadeIn(net.layers), FadeIn(net.input_labels), FadeIn(titles), run_time=0.6)
+        self.play(Create(net.edges), FadeIn(net.edge_labels), FadeIn(given), run_time=0.8)
+
+        # Section: features @ W1
+        self.step("hidden-sum", f"features @ W1: {_tuple(features)} @ {_tuple(w1)} gives "
+                                f"{_tuple(s_mm1)}, one weighted sum per hidden unit.")
+        self.point_at(t.code[-2], "features @ W1")
+        self.remove(given)
+        self.add(*layer1[:2])
+        self._flash(net.edges[0])
+        self.play(*(FadeIn(v) for v in hidden_values), FadeIn(layer1[2]), run_time=0.6)
+
+        # Section: + B1, activation
+        self.step("hidden-activation", f"Adding B1, then the {t.activation}, gives the hidden "
+                                       f"layer h, still {_tuple(s_h)}.")
+        self.point_at(t.code[-2], "+ B1")
+        z1 = [self._unit_value(net, 1, k, text, th.result) for k, text in enumerate(s_z1.printed)]
+        self.play(*(ReplacementTransform(a, b) for a, b in zip(hidden_values, z1, strict=True)),
+                  FadeIn(layer1[3:5]), run_time=0.6)
+        self.point_at(t.code[-2], f"torch.{t.activation}")
+        h = [self._unit_value(net, 1, k, text, th.result) for k, text in enumerate(s_h.printed)]
+        self.play(*(ReplacementTransform(a, b) for a, b in zip(z1, h, strict=True)),
+                  FadeIn(layer1[5]), run_time=0.6)
+
+        # Section: the output layer
+        self.step("output-layer", f"h @ W2 + B2, then the {t.activation}: {_tuple(s_h)} @ "
+                                  f"{_tuple(w2)} → {_tuple(s_y)}, the output.")
+        self.point_at(t.code[-1], "h @ W2")
+        self.remove(*layer1)
+        self.add(*layer2[:2])
+        self._flash(net.edges[1])
+        self.play(FadeIn(out_value), FadeIn(layer2[2]), run_time=0.5)
+        z2 = self._unit_value(net, 2, 0, s_z2.printed[0], th.shared)
+        self.point_at(t.code[-1], "+ B2")
+        self.play(ReplacementTransform(out_value, z2), FadeIn(layer2[3:5]), run_time=0.5)
+        y = self._unit_value(net, 2, 0, s_y.printed[0], th.shared)
+        self.point_at(t.code[-1], f"torch.{t.activation}")
+        self.play(ReplacementTransform(z2, y), FadeIn(layer2[5]), run_time=0.5)
+
+        # Section: y
+        self.step("output", f"The network's output: y = {s_y.repr}, shape {_tuple(s_y)}.")
+        self.point_at(t.code[-1], "y =")
+        self.play(Create(SurroundingRectangle(VGroup(y, net.unit(2, 0)), color=th.highlight,
+                                              buff=0.1, stroke_width=5)),
+                  Create(SurroundingRectangle(layer2[5], color=th.highlight, buff=0.06,
+                                              stroke_width=3)), run_time=0.6)
+
+        self.closing(
+            "A two-layer network, shape by shape",
+            [f"layer 1: {_tuple(features)} @ {_tuple(w1)} → h {_tuple(s_h)}",
+             f"layer 2: {_tuple(s_h)} @ {_tuple(w2)} → y {_tuple(s_y)}",
+             "each @ needs matching inner sizes",
+             f"y = {s_y.printed[0]}, shape {_tuple(s_y)}"],
+            "In short: each layer is a matrix product, a bias and an activation.",
+        )
+
+    def _panel(self, rows: list[tuple[str, TensorFacts, str]]) -> VGroup:
+        """One row per tensor: its name, then its ``torch.Size`` badge, badges in a column."""
+        th = self.theme
+        names = [mono(name, th, th.small_size + 2, color) for name, _, color in rows]
+        badges = [size_badge(facts.size_text, th) for _, facts, _ in rows]
+        width = max(n.width for n in names)
+        panel = VGroup()
+        for k, (name, badge) in enumerate(zip(names, badges, strict=True)):
+            badge.move_to((width + 0.3 + badge.width / 2, -k * 0.55, 0.0))
+            name.move_to((name.width / 2, -k * 0.55, 0.0))
+            panel.add(VGroup(name, badge))
+        return panel
+
+    def _unit_value(self, net: NetworkDiagram, layer: int, k: int, text: str | None,
+                    color: str) -> VGroup:
+        """A unit's current value: above the top unit of a layer, below the others."""
+        th = self.theme
+        words = mono(text or "?", th, th.small_size + 2, color)
+        unit = net.unit(layer, k)
+        words.next_to(unit, UP if k == 0 and len(net.layers[layer]) > 1 else DOWN, buff=0.12)
+        return VGroup(words)
+
+    def _flash(self, edges: VMobject) -> None:
+        th = self.theme
+        self.play(AnimationGroup(*(ShowPassingFlash(e.copy().set_stroke(th.highlight, width=6),
+                                                    time_width=0.6) for e in edges)),
+                  run_time=0.8)
