@@ -323,7 +323,12 @@ class WorkerPool:
                                           0.0)
                 on_result(result)
 
-    def close(self) -> None:
+    def close(self, abort: bool = False) -> None:
+        """Stop the workers: after their current clip, or at once (``abort``, e.g. Ctrl-C)."""
+        if abort:
+            # Their staged files are removed by the next build; final names are untouched.
+            for process in list(getattr(self.executor, "_processes", {}).values()):
+                process.terminate()
         self.executor.shutdown(wait=True, cancel_futures=True)
         self.progress.close()
 
@@ -343,10 +348,14 @@ def build(options: BuildOptions, log: Any = None) -> BuildReport:
     likely = sum(p.problem is None and p.reason is not None for p in plans)
     pool = WorkerPool(min(options.jobs or os.cpu_count() or 1, likely)) if likely else None
     try:
-        return _build_locked(options, lesson, media, plans, cache, cached_before, pool, log)
-    finally:
+        report = _build_locked(options, lesson, media, plans, cache, cached_before, pool, log)
+    except BaseException:
         if pool is not None:
-            pool.close()
+            pool.close(abort=True)
+        raise
+    if pool is not None:
+        pool.close()
+    return report
 
 
 def _build_locked(options: BuildOptions, lesson: Lesson, media: Path, plans: list[ClipPlan],
@@ -423,9 +432,12 @@ def _build_locked(options: BuildOptions, lesson: Lesson, media: Path, plans: lis
 
                 try:
                     pool.run(jobs, on_result, show)
-                finally:
+                except BaseException:
                     if own is not None:
-                        own.close()
+                        own.close(abort=True)
+                    raise
+                if own is not None:
+                    own.close()
         write_manifest(media, manifest, order)
         from studio.gallery import write_gallery
 
