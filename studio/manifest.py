@@ -121,4 +121,11 @@ def write_manifest(media: Path, manifest: Manifest, order: list[str] | None = No
     ids = [i for i in order if i in manifest.clips]
     ids += sorted(set(manifest.clips) - set(ids))
     data = {"clips": [manifest.clips[i].to_dict() for i in ids]}
-    atomic_write_text(media / MANIFEST, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    path = media / MANIFEST
+    try:
+        if path.read_text(encoding="utf-8") == text:
+            return  # a no-op build leaves the file alone
+    except (OSError, UnicodeDecodeError):
+        pass
+    atomic_write_text(path, text)
