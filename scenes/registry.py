@@ -21,6 +21,7 @@ SCENES: dict[str, tuple[str, str]] = {
     "resize": ("scenes.resize", "ResizeInPlace"),
     "strides": ("scenes.strides", "StridesAndContiguity"),
     "numpy-bridge": ("scenes.numpy_bridge", "NumpyBridge"),
+    "summary": ("scenes.summary", "SummaryTable"),
 }
 
 

@@ -1,0 +1,158 @@
+"""Clip 12: view, reshape and resize_ side by side, every answer backed by an earlier trace."""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+from manim import DOWN, LEFT, RIGHT, UP, FadeIn, FadeOut, Rectangle, Text, VGroup
+
+from core.summary import SummaryRow, SummaryTrace
+from scenes.base import TraceScene
+from scenes.components.text import label
+from scenes.theme import Theme
+
+__all__ = ["SummaryTable"]
+
+# Column widths in scene units: the operation, then one per question (the last is the longest).
+WIDTHS = (1.5, 3.0, 1.8, 1.8, 1.8, 3.7)
+# Width of the question-and-answer column of an evidence card.
+HEAD_WIDTH = 4.0
+
+
+class SummaryTable(TraceScene[SummaryTrace]):
+    """The table, one row at a time with its evidence, then whole."""
+
+    clip_id = "summary"
+    trace_type = SummaryTrace
+
+    def construct(self) -> None:
+        t = self.trace
+        th = self.theme
+        self.show_code(t.code)
+        assert self.code is not None
+        self.top = self.code.get_bottom()[1] - 0.25
+        self.head = table_row(("", *t.columns), th, bold=True)
+        self.rows = [table_row((row.operation, *(c.answer for c in row.cells)), th)
+                     for row in t.rows]
+        self.head.move_to((0.0, self.top - self.head.height / 2, 0.0))
+
+        # Section: one row at a time, each answer with the fact behind it
+        self.cards: list[VGroup] = []
+        shown: VGroup | None = None
+        for k, row in enumerate(t.rows):
+            clips = _clips_set(row)
+            self.step(f"row-{row.operation}",
+                      f"{row.operation}: each answer is what torch did in the "
+                      f"{' and '.join(clips)} clip{'s' if len(clips) > 1 else ''}.")
+            self.point_at(_code_line(t, k))
+            card = evidence_card(row, t.columns, th)
+            card.next_to(np.array([-6.8, self.top, 0.0]), DOWN, buff=0, aligned_edge=LEFT)
+            self.play(*([FadeOut(shown)] if shown is not None else []),
+                      FadeIn(card, shift=UP * 0.1), run_time=0.8)
+            shown = card
+            self.cards.append(card)
+
+        # Section: the whole table
+        self.step("table", "The whole table: every answer comes from what torch did, "
+                           "not from a rule typed in.")
+        assert shown is not None
+        self.play(FadeOut(shown), run_time=0.4)
+        self.table = VGroup(self.head, *self.rows)
+        below = self.head
+        for cells in self.rows:
+            cells.next_to(below, DOWN, buff=0)
+            below = cells
+        self.play(FadeIn(self.head), FadeIn(VGroup(*self.rows), lag_ratio=0.3), run_time=1.2)
+
+        self.closing(
+            "view, reshape and resize_ side by side",
+            [f"{row.operation}: {t.columns[0]} {row.cells[0].answer}; {t.columns[1]} "
+             f"{row.cells[1].answer}; {t.columns[2]} {row.cells[2].answer}"
+             for row in t.rows],
+            "In short: whether memory is shared is a fact torch reports: check it, never assume.",
+        )
+
+
+def table_row(texts: tuple[str, ...], theme: Theme, bold: bool = False) -> VGroup:
+    """One table row: a bordered box per column, its text wrapped inside.
+
+    Parts: ``boxes``, ``texts`` (one wrapped block per column).
+    """
+    row = VGroup()
+    blocks = [fitted(text, theme, width - 0.25, theme.highlight if bold else theme.text)
+              for text, width in zip(texts, WIDTHS, strict=True)]
+    height = max(b.height for b in blocks) + 0.3
+    boxes = VGroup()
+    x = -sum(WIDTHS) / 2
+    for block, width in zip(blocks, WIDTHS, strict=True):
+        box = Rectangle(width=width, height=height, stroke_color=theme.muted, stroke_width=1.5,
+                        fill_color=theme.panel, fill_opacity=1 if bold else 0)
+        box.move_to((x + width / 2, 0.0, 0.0))
+        if len(block.get_family()) > 1 and block.width > 0:
+            block.move_to(box).align_to(box, LEFT).shift(RIGHT * 0.12)
+        boxes.add(box)
+        x += width
+    row.add(boxes, *blocks)
+    row.boxes = boxes  # type: ignore[attr-defined]
+    row.texts = VGroup(*blocks)  # type: ignore[attr-defined]
+    return row
+
+
+def fitted(text: str, theme: Theme, width: float, color: str) -> VGroup:
+    """Words greedily packed into lines measured (not estimated) to fit ``width``."""
+    space = _width("a a", theme.font, theme.small_size) - _width("aa", theme.font,
+                                                                  theme.small_size)
+    lines: list[list[str]] = []
+    used = 0.0
+    for word in text.split():
+        size = _width(word, theme.font, theme.small_size)
+        if lines and used + space + size <= width:
+            lines[-1].append(word)
+            used += space + size
+        else:
+            lines.append([word])
+            used = size
+    block = VGroup(*(label(" ".join(line), theme, theme.small_size, color) for line in lines))
+    block.arrange(DOWN, aligned_edge=LEFT, buff=0.1)
+    if block.width > width:
+        # Measured word by word, a line can come out a hair wider than the sum.
+        block.scale_to_fit_width(width)
+    return block
+
+
+@functools.lru_cache(maxsize=4096)
+def _width(text: str, font: str, size: float) -> float:
+    return float(Text(text, font=font, font_size=size).width)
+
+
+def evidence_card(row: SummaryRow, columns: tuple[str, ...], theme: Theme) -> VGroup:
+    """A row as a card: each question, its answer, and the traced fact behind it.
+
+    Parts: ``title``, ``items`` (one per column: question, answer, evidence and source clip).
+    """
+    title = label(row.operation, theme, theme.body_size, theme.text, weight="BOLD")
+    items = VGroup()
+    for column, cell in zip(columns, row.cells, strict=True):
+        # Two columns: the question and its answer, then the fact behind it and its clip.
+        head = fitted(f"{column} {cell.answer}", theme, HEAD_WIDTH, theme.highlight)
+        body = fitted(f"← {cell.evidence}  ({cell.clip_id} clip)", theme,
+                      13.5 - HEAD_WIDTH - 0.25, theme.text)
+        body.move_to(head, aligned_edge=UP + LEFT).shift(RIGHT * (HEAD_WIDTH + 0.25))
+        items.add(VGroup(head, body))
+    items.arrange(DOWN, aligned_edge=LEFT, buff=0.14)
+    card = VGroup(title, items).arrange(DOWN, aligned_edge=LEFT, buff=0.2)
+    card.title = title  # type: ignore[attr-defined]
+    card.items = items  # type: ignore[attr-defined]
+    return card
+
+
+def _clips_set(row: SummaryRow) -> list[str]:
+    return list(dict.fromkeys(cell.clip_id for cell in row.cells))
+
+
+def _code_line(t: SummaryTrace, k: int) -> str:
+    """The code line of a row's operation (the first line that names it)."""
+    op = t.rows[k].operation
+    return next((line for line in t.code if f".{op}(" in line), t.code[0])
+
