@@ -107,7 +107,8 @@ def fitted(text: str, theme: Theme, width: float, color: str) -> VGroup:
     used = 0.0
     for word in text.split():
         size = _width(word, theme.font, theme.small_size)
-        if lines and used + space + size <= width:
+        # A small margin: a line measured word by word can come out a hair wider than the sum.
+        if lines and used + space + size <= width - 0.12:
             lines[-1].append(word)
             used += space + size
         else:
@@ -115,9 +116,6 @@ def fitted(text: str, theme: Theme, width: float, color: str) -> VGroup:
             used = size
     block = VGroup(*(label(" ".join(line), theme, theme.small_size, color) for line in lines))
     block.arrange(DOWN, aligned_edge=LEFT, buff=0.1)
-    if block.width > width:
-        # Measured word by word, a line can come out a hair wider than the sum.
-        block.scale_to_fit_width(width)
     return block
 
 

@@ -25,6 +25,7 @@ class Label:
     text: str
     box: tuple[float, float, float, float]  # left, bottom, right, top
     owner: int
+    size: float = 0.0  # font size as drawn, after any scaling
 
 
 @dataclass
@@ -65,7 +66,7 @@ def snapshot(scene: TraceScene[Any], step: str) -> Snapshot:
     for owner, top in enumerate(scene.mobjects):
         for mob in top.get_family():
             if isinstance(mob, Text) and any(_visible(g) for g in mob.get_family()):
-                labels.append(Label(mob.original_text, _box(mob), owner))
+                labels.append(Label(mob.original_text, _box(mob), owner, float(mob.font_size)))
             elif not mob.submobjects and len(mob.points) and _visible(mob):
                 boxes.append((type(mob).__name__, _box(mob)))
     return Snapshot(step, labels, boxes)

@@ -11,6 +11,15 @@ from scenes.components.storage_marker import StorageMarker
 from scenes.components.storage_strip import StorageStrip
 from scenes.components.stride_arrows import StrideArrows
 from scenes.components.tensor_grid import TensorGrid
+from tests.scenes.harness import Run
+
+
+def check_legible(run: Run, floor: float = 20.0) -> None:
+    """No text drawn at the end of any step is smaller than the theme's small size."""
+    for snap in run.snapshots:
+        for lab in snap.labels:
+            assert lab.size >= floor - 0.25, (
+                f"step {snap.step!r}: {lab.text!r} is drawn at {lab.size:.1f} points")
 
 
 def _text(mob: Any) -> str:

@@ -9,6 +9,7 @@ from tests.scenes.harness import Run, check_numbers_come_from_trace, golden
 from tests.scenes.memory_checks import (
     check_arrows,
     check_grid,
+    check_legible,
     check_marker,
     check_stride_badge,
     check_strip,
@@ -35,6 +36,7 @@ def checks(run: Run) -> None:
         assert value in texts
     # Addresses change from run to run: none may reach the closing frame (the poster).
     assert not any("0x" in label.text for label in run.snapshots[-1].labels)
+    check_legible(run)
     for s in scene.steps:
         assert s.end - s.start >= len(s.caption) / 15 - 1e-6
 

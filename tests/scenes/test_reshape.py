@@ -9,6 +9,7 @@ from tests.scenes.harness import Run, golden
 from tests.scenes.memory_checks import (
     check_arrows,
     check_grid,
+    check_legible,
     check_marker,
     check_stride_badge,
     check_strip,
@@ -41,6 +42,7 @@ def checks(run: Run) -> None:
     assert ("copied" in captions["copy"]) is (not t.flat_shares_storage)
     assert t.view_error.message in " ".join(run.texts()).replace("\n", " ") or any(
         t.view_error.type in text for text in run.texts())
+    check_legible(run)
     for s in scene.steps:
         assert s.end - s.start >= len(s.caption) / 15 - 1e-6
 

@@ -9,6 +9,7 @@ from tests.scenes.harness import NUMBER, Run, golden
 from tests.scenes.memory_checks import (
     check_arrows,
     check_grid,
+    check_legible,
     check_marker,
     check_stride_badge,
     check_strip,
@@ -42,6 +43,7 @@ def checks(run: Run) -> None:
     check_marker(scene.s_marker, shrink.same_storage, shrink.after.storage)
     check_marker(scene.g_marker, grow.same_storage, grow.after.storage)
     assert t.view_error.message in run.texts()
+    check_legible(run)
     for s in scene.steps:
         assert s.end - s.start >= len(s.caption) / 15 - 1e-6
 

@@ -9,6 +9,7 @@ from tests.scenes.harness import Run, golden
 from tests.scenes.memory_checks import (
     check_arrows,
     check_grid,
+    check_legible,
     check_marker,
     check_stride_badge,
     check_strip,
@@ -46,6 +47,7 @@ def checks(run: Run) -> None:
         end = scene.s0.cell(walk.end_cell).box.get_top()
         assert abs(arc.get_start()[0] - start[0]) < 1e-6
         assert abs(arc.get_end()[0] - end[0]) < 0.05
+    check_legible(run)
     for s in scene.steps:
         assert s.end - s.start >= len(s.caption) / 15 - 1e-6
 

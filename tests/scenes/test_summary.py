@@ -6,6 +6,7 @@ from typing import Any
 
 from scenes.summary import SummaryTable
 from tests.scenes.harness import Run, golden
+from tests.scenes.memory_checks import check_legible
 
 
 def _words(block: Any) -> str:
@@ -30,6 +31,7 @@ def checks(run: Run) -> None:
             assert _words(head) == f"{column} {cell.answer}"
             assert _words(body) == f"← {' '.join(cell.evidence.split())}  ({cell.clip_id} clip)" \
                 or _words(body).split() == f"← {cell.evidence} ({cell.clip_id} clip)".split()
+    check_legible(run)
     for s in scene.steps:
         assert s.end - s.start >= len(s.caption) / 15 - 1e-6
 

@@ -9,6 +9,7 @@ from tests.scenes.harness import Run, golden
 from tests.scenes.memory_checks import (
     check_arrows,
     check_grid,
+    check_legible,
     check_marker,
     check_stride_badge,
     check_strip,
@@ -32,6 +33,7 @@ def checks(run: Run) -> None:
     for value in t.source.printed:
         assert value in texts
     assert t.bad.message in " ".join(texts)
+    check_legible(run)
     for s in scene.steps:
         assert s.end - s.start >= len(s.caption) / 15 - 1e-6
 
