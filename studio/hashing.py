@@ -64,9 +64,14 @@ def module_path(module: str, root: Path = ROOT) -> Path | None:
     return None
 
 
-def _imported_modules(module: str, path: Path) -> set[str]:
-    tree = ast.parse(read_source(path), filename=str(path))
-    is_package = path.name == "__init__.py"
+def _imported_modules(module: str, path: Path) -> frozenset[str]:
+    return _parse_imports(module, path.name == "__init__.py", read_source(path))
+
+
+@cache
+def _parse_imports(module: str, is_package: bool, source: bytes) -> frozenset[str]:
+    """Modules named by the import statements of one source (memoised by its exact bytes)."""
+    tree = ast.parse(source)
     package = module if is_package else module.rpartition(".")[0]
     found: set[str] = set()
     for node in ast.walk(tree):
@@ -82,7 +87,7 @@ def _imported_modules(module: str, path: Path) -> set[str]:
             found.add(base)
             # `from scenes.components import tensor_grid` imports a module, not a name.
             found.update(f"{base}.{alias.name}" for alias in node.names)
-    return found
+    return frozenset(found)
 
 
 def import_closure(module: str, root: Path = ROOT) -> list[str]:
