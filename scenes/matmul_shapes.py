@@ -120,8 +120,8 @@ class MatmulNeedsMatchingShapes(TraceScene[MatmulShapesTrace]):
         boxes = VGroup(*(SurroundingRectangle(g, color=th.error, buff=0.06, stroke_width=4)
                          for g in inner))
 
-        self.step("mismatch", f"torch.mm checks the inner sizes: features has "
-                              f"{_count(failed.inner[0], 'column')}, weights has "
+        self.step("mismatch", f"torch.mm checks the inner sizes: {failed.a.name} has "
+                              f"{_count(failed.inner[0], 'column')}, {failed.b.name} has "
                               f"{_count(failed.inner[1], 'row')}.")
         self.point_at(failed.code)
         self.play(FadeIn(a), FadeIn(b), run_time=0.6)

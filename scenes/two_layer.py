@@ -51,7 +51,7 @@ class TwoLayerForwardPass(TraceScene[TwoLayerTrace]):
 
         # The output layer takes the "shared" colour: in the light theme the highlight and
         # the weights' amber are too close to tell apart (names tell them apart anyway).
-        net = NetworkDiagram(sizes, th, layer_gap=2.9, node_gap=1.45,
+        net = NetworkDiagram(sizes, th, layer_gap=2.6, node_gap=1.65,
                              colors=[th.operand_a, th.result, th.shared],
                              input_labels=features.printed,
                              edge_labels=[w1.printed, w2.printed], label_at=0.34)
@@ -85,7 +85,7 @@ class TwoLayerForwardPass(TraceScene[TwoLayerTrace]):
         for panel in (layer1, layer2):
             panel.move_to(given.get_corner(UP + LEFT), UP + LEFT)
         panels = VGroup(given, layer1, layer2)
-        layout = VGroup(diagram, panels).arrange(RIGHT, buff=0.6)
+        layout = VGroup(diagram, panels).arrange(RIGHT, buff=0.5)
         self.fit_between_code_and_caption(layout)
 
         hidden_values = [self._unit_value(net, 1, k, text, th.result)
