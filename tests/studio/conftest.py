@@ -64,14 +64,14 @@ def copy_build(built: Path, dest: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def built(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[Path]:
+def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A folder with tiny.toml and media/ built from it at the test quality, with a gif.
 
     Built once per test session even under pytest-xdist: the first worker builds while
     holding a lock, the others wait and reuse it. Tests copy it before changing anything.
     """
     shared = tmp_path_factory.getbasetemp()
-    if worker_id != "master":
+    if os.environ.get("PYTEST_XDIST_WORKER"):  # every xdist worker has its own base temp
         shared = shared.parent
     folder = shared / "studio-built"
     with open(shared / "studio-built.lock", "a+") as lock:
