@@ -22,6 +22,7 @@ from manim import (
 
 from core.matmul import MatmulCase, MatmulShapesTrace
 from scenes.base import TraceScene
+from scenes.components.activation_plot import activation_symbol
 from scenes.components.error_card import ErrorCard
 from scenes.components.tensor_grid import TensorGrid, size_badge
 from scenes.components.text import label, mono
@@ -30,8 +31,6 @@ __all__ = ["MatmulNeedsMatchingShapes", "ShapeProduct", "shape_tuple"]
 
 # Wide enough for a printed value at cell size, narrow enough for a 1x5 row beside a badge.
 CELL_WIDTH = 1.5
-SYMBOL = {"sigmoid": "σ", "tanh": "tanh", "relu": "relu"}
-
 
 def shape_tuple(shape: tuple[int, ...]) -> str:
     """A shape written as a tuple, ``(1, 5)``."""
@@ -87,7 +86,7 @@ class MatmulNeedsMatchingShapes(TraceScene[MatmulShapesTrace]):
         self.show_code([t.code[1], t.code[-2], t.code[-1]])
         self._mismatch(t, failed)
         self._fix(t, fixed)
-        act = SYMBOL.get(t.activation, t.activation)
+        act = activation_symbol(t.activation)
         self.closing(
             "Matrix multiplication needs matching shapes",
             [f"{failed.code}: inner sizes {failed.inner[0]} ≠ {failed.inner[1]}",
@@ -244,7 +243,7 @@ class MatmulNeedsMatchingShapes(TraceScene[MatmulShapesTrace]):
         self.play(TransformFromCopy(total, result.cells[0]), run_time=0.6)
         self.remove(empty)
 
-        act = SYMBOL.get(t.activation, t.activation)
+        act = activation_symbol(t.activation)
         same = ", the same output as the neuron clip" if t.same_as_neuron else ""
         self.step("activation", f"Adding the bias and applying the {t.activation} gives "
                                 f"y = {t.output.printed[0]}{same}.")

@@ -19,15 +19,12 @@ from manim import (
 from core.arithmetic import NeuronTrace
 from core.facts import TensorFacts
 from scenes.base import TraceScene
-from scenes.components.activation_plot import ActivationPlot
+from scenes.components.activation_plot import ActivationPlot, activation_symbol
 from scenes.components.network_diagram import NetworkDiagram
 from scenes.components.tensor_grid import size_badge
 from scenes.components.text import label, mono
 
 __all__ = ["NeuronOutput"]
-
-# How each activation is written in formulas on screen.
-SYMBOL = {"sigmoid": "σ", "tanh": "tanh", "relu": "relu"}
 
 
 class NeuronOutput(TraceScene[NeuronTrace]):
@@ -39,7 +36,7 @@ class NeuronOutput(TraceScene[NeuronTrace]):
     def construct(self) -> None:
         t = self.trace
         th = self.theme
-        act = SYMBOL.get(t.activation, t.activation)
+        act = activation_symbol(t.activation)
         self.show_code(t.code[1:])
         net = NetworkDiagram([t.features.numel, 1], th, layer_gap=3.0, node_gap=0.58,
                              colors=[th.operand_a, th.text], symbols=[[], ["Σ"]],

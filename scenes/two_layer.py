@@ -20,13 +20,12 @@ from manim import (
 from core.arithmetic import TwoLayerTrace
 from core.facts import TensorFacts
 from scenes.base import TraceScene
+from scenes.components.activation_plot import activation_symbol
 from scenes.components.network_diagram import NetworkDiagram
 from scenes.components.tensor_grid import size_badge
 from scenes.components.text import label, mono
 
 __all__ = ["TwoLayerForwardPass"]
-
-SYMBOL = {"sigmoid": "σ", "tanh": "tanh", "relu": "relu"}
 
 
 def _tuple(facts: TensorFacts) -> str:
@@ -45,7 +44,7 @@ class TwoLayerForwardPass(TraceScene[TwoLayerTrace]):
         inputs = {facts.name: facts for facts in t.inputs}
         features, w1, w2, b1, b2 = (inputs[n] for n in ("features", "W1", "W2", "B1", "B2"))
         s_mm1, s_z1, s_h, s_mm2, s_z2, s_y = (stage.tensor for stage in t.stages)
-        act = SYMBOL.get(t.activation, t.activation)
+        act = activation_symbol(t.activation)
         sizes = [features.shape[-1], w1.shape[-1], w2.shape[-1]]
         self.show_code(list(t.code[-2:]))
 

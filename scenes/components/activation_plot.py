@@ -8,7 +8,15 @@ from core.arithmetic import ActivationCurve
 from scenes.components.text import label, mono
 from scenes.theme import Theme
 
-__all__ = ["ActivationPlot"]
+__all__ = ["ActivationPlot", "activation_symbol"]
+
+# How each activation is written in formulas on screen.
+_SYMBOLS = {"sigmoid": "σ", "tanh": "tanh", "relu": "relu"}
+
+
+def activation_symbol(name: str) -> str:
+    """The symbol of an activation in on-screen formulas (``σ`` for the sigmoid)."""
+    return _SYMBOLS.get(name, name)
 
 
 class ActivationPlot(VGroup):
