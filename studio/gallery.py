@@ -42,8 +42,9 @@ def _video(entry: ClipEntry, prefix: str = "") -> str:
             f'height="{entry.height}" poster="{attr("poster")}">\n'
             f'  <source src="{attr("webm")}" type="video/webm">\n'
             f'  <source src="{attr("mp4")}" type="video/mp4">\n'
-            f'  <track kind="captions" src="{attr("vtt")}" srclang="en" label="English" '
-            f'default>\n'
+            # Not `default`: every frame already carries its caption bar, and a browser
+            # showing the track as well would lay the same sentence over it.
+            f'  <track kind="captions" src="{attr("vtt")}" srclang="en" label="English">\n'
             f'</video>')
 
 

@@ -54,6 +54,8 @@ async function check() {
   for (const figure of doc.querySelectorAll("figure[data-clip]")) {
     const video = figure.querySelector("video");
     const track = video.querySelector("track");
+    // The track is off by default (the frames show their captions); "hidden" loads its cues.
+    track.track.mode = "hidden";
     const trackState = track.readyState === 2 ? "ok" :
         await once(track, "load", "error", 20000);
     const played = video.readyState >= 1 ? "ok" : await once(video, "loadedmetadata", "error",
