@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 from manim import (
     DOWN,
     LEFT,
@@ -15,12 +14,13 @@ from manim import (
     VGroup,
 )
 
+from core.facts import TensorFacts
 from core.memory import ReshapeTrace
 from scenes.base import TraceScene
 from scenes.components.error_card import ErrorCard
 from scenes.components.storage_marker import StorageMarker
 from scenes.components.storage_strip import StorageStrip, cell_width_for
-from scenes.components.stride_arrows import StrideArrows, header, stride_badge
+from scenes.components.stride_arrows import StrideArrows, grid_over_strip
 from scenes.components.tensor_grid import TensorGrid
 from scenes.components.text import label
 
@@ -96,20 +96,11 @@ class ReshapeMayCopy(TraceScene[ReshapeTrace]):
             "In short: reshape shares storage when strides allow it and copies when they do not.",
         )
 
-    def _tensor(self, facts: object, color: str, x: float) -> tuple[TensorGrid, VGroup, VGroup]:
-        from core.facts import TensorFacts
-
-        assert isinstance(facts, TensorFacts)
-        grid = TensorGrid(facts, self.theme, color, cell_width=self.width,
-                          cell_height=CELL_HEIGHT)
-        stride = stride_badge(facts, self.theme)
-        left = x + self.s0.cells.get_left()[0] - LEFT_X
-        grid.cells.shift((left - grid.cells.get_left()[0]) * RIGHT
-                         + (self.top - 0.5 - grid.cells.get_top()[1]) * UP)
-        line = header(grid, stride)
-        line.align_to(np.array([x, 0.0, 0.0]), LEFT)
-        grid.add(stride)
-        return grid, stride, line
+    def _tensor(self, facts: TensorFacts, color: str,
+                x: float) -> tuple[TensorGrid, VGroup, VGroup]:
+        return grid_over_strip(facts, self.theme, color, cell_width=self.width,
+                               cell_height=CELL_HEIGHT, strip=self.s0, strip_x=LEFT_X, x=x,
+                               top=self.top)
 
     def _place_strip(self, strip: StorageStrip, x: float) -> None:
         strip.shift((x - strip.get_left()[0]) * RIGHT + (-1.55 - strip.cells.get_y()) * UP)

@@ -22,7 +22,7 @@ from core.memory import StridesTrace, StrideWalk
 from scenes.base import TraceScene
 from scenes.components.storage_marker import StorageMarker
 from scenes.components.storage_strip import StorageStrip, cell_width_for
-from scenes.components.stride_arrows import StrideArrows, header, stride_badge
+from scenes.components.stride_arrows import StrideArrows, grid_over_strip
 from scenes.components.tensor_grid import TensorGrid
 from scenes.components.text import label
 
@@ -114,15 +114,9 @@ class StridesAndContiguity(TraceScene[StridesTrace]):
         return strip
 
     def _tensor(self, facts: TensorFacts, color: str, x: float) -> tuple[TensorGrid, VGroup]:
-        grid = TensorGrid(facts, self.theme, color, cell_width=self.width,
-                          cell_height=CELL_HEIGHT)
-        stride = stride_badge(facts, self.theme)
-        left = x + self.s0.cells.get_left()[0] - LEFT_X
-        grid.cells.shift((left - grid.cells.get_left()[0]) * RIGHT
-                         + (self.top - 0.5 - grid.cells.get_top()[1]) * UP)
-        line = header(grid, stride)
-        line.shift((x - line.get_left()[0]) * RIGHT)
-        grid.add(stride)
+        grid, stride, _ = grid_over_strip(facts, self.theme, color, cell_width=self.width,
+                                          cell_height=CELL_HEIGHT, strip=self.s0,
+                                          strip_x=LEFT_X, x=x, top=self.top)
         return grid, stride
 
     def _walk(self, grid: TensorGrid, arrows: StrideArrows, walk: StrideWalk) -> None:

@@ -25,7 +25,7 @@ from scenes.components.tensor_grid import TensorGrid
 from scenes.components.text import mono
 from scenes.theme import Theme
 
-__all__ = ["StrideArrows", "header", "stride_badge", "walk_arrow"]
+__all__ = ["StrideArrows", "grid_over_strip", "header", "stride_badge", "walk_arrow"]
 
 # Horizontal offsets, in cell widths, of the lanes the arrows of upper rows drop through.
 _LANES = (-0.44, 0.44)
@@ -112,3 +112,24 @@ def header(grid: TensorGrid, stride: VGroup, *extra: VMobject) -> VGroup:
     line = VGroup(grid.name_label, grid.badge, stride, *extra).arrange(RIGHT, buff=0.25)
     line.next_to(grid.cells, UP, buff=0.15).align_to(grid.cells, LEFT)
     return line
+
+
+def grid_over_strip(facts: TensorFacts, theme: Theme, color: str, *, cell_width: float,
+                    cell_height: float, strip: StorageStrip, strip_x: float, x: float,
+                    top: float) -> tuple[TensorGrid, VGroup, VGroup]:
+    """A tensor's grid above a storage strip, in a column starting at ``x``.
+
+    The cells sit as far right of the strip's cells as ``x`` is right of ``strip_x`` (the x the
+    strip's column starts at), their top just under ``top``; the name, size and strides badges
+    form one header line starting at ``x``. Returns the grid (strides badge included), the
+    strides badge and the header line.
+    """
+    grid = TensorGrid(facts, theme, color, cell_width=cell_width, cell_height=cell_height)
+    stride = stride_badge(facts, theme)
+    left = x + strip.cells.get_left()[0] - strip_x
+    grid.cells.shift((left - grid.cells.get_left()[0]) * RIGHT
+                     + (top - 0.5 - grid.cells.get_top()[1]) * UP)
+    line = header(grid, stride)
+    line.shift((x - line.get_left()[0]) * RIGHT)
+    grid.add(stride)
+    return grid, stride, line
