@@ -15,41 +15,18 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Four small clips of the one kind every checkout can draw: enough to show parallel speed-up,
 # small enough that the benchmark runs in a few minutes.
-LESSON = """\
-title = "Benchmark"
-
+LESSON = 'title = "Benchmark"\n' + "".join(
+    f"""
 [[clips]]
-id = "bench-a"
+id = "bench-{name}"
 kind = "elementwise-product"
-title = "Bench A"
-seed = 21
-tensors.features = { shape = [1, 2] }
-tensors.weights = { like = "features" }
-
-[[clips]]
-id = "bench-b"
-kind = "elementwise-product"
-title = "Bench B"
-seed = 9
-tensors.features = { shape = [1, 2] }
-tensors.weights = { like = "features" }
-
-[[clips]]
-id = "bench-c"
-kind = "elementwise-product"
-title = "Bench C"
-seed = 31
-tensors.features = { shape = [1, 2] }
-tensors.weights = { like = "features" }
-
-[[clips]]
-id = "bench-d"
-kind = "elementwise-product"
-title = "Bench D"
-seed = 41
-tensors.features = { shape = [1, 2] }
-tensors.weights = { like = "features" }
+title = "Bench {name.upper()}"
+seed = {seed}
+tensors.features = {{ shape = [1, 2] }}
+tensors.weights = {{ like = "features" }}
 """
+    for name, seed in (("a", 21), ("b", 9), ("c", 31), ("d", 41))
+)
 
 MANIM_QUALITY = {"low": "-ql", "medium": "-qm", "high": "-qh", "4k": "-qk"}
 
