@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import torch
 from torch._tensor_str import _Formatter
+
+from core.model import ErrorFacts, TensorFacts, logical_indices, shape_text
 
 __all__ = [
     "ErrorFacts",
@@ -24,70 +24,6 @@ __all__ = [
 R = TypeVar("R")
 
 
-@dataclass(frozen=True)
-class TensorFacts:
-    """Everything a scene needs to draw one tensor: values as torch prints them and its layout.
-
-    Element-wise tuples (``printed``, ``values``, ``storage_index``) run over the tensor's
-    logical indices in row-major order (see :func:`logical_indices`). Storage tuples
-    (``storage_printed``, ``storage_values``) run over every element-sized cell of the storage.
-    ``None`` marks memory torch allocated but never initialised: it is never shown as a number.
-    """
-
-    name: str
-    code: str
-    dtype: str
-    shape: tuple[int, ...]
-    strides: tuple[int, ...]
-    storage_offset: int
-    numel: int
-    element_size: int
-    is_contiguous: bool
-    data_ptr: int
-    storage: str
-    storage_data_ptr: int
-    storage_nbytes: int
-    storage_elements: int
-    storage_index: tuple[int, ...]
-    printed: tuple[str | None, ...]
-    values: tuple[float | None, ...]
-    repr: str | None
-    storage_printed: tuple[str | None, ...]
-    storage_values: tuple[float | None, ...]
-    uninitialized: tuple[int, ...]
-    unreachable: tuple[int, ...]
-    # Byte offset of every storage cell from the storage's start, read from torch's addresses.
-    storage_byte_offsets: tuple[int, ...] = ()
-
-    @property
-    def size_text(self) -> str:
-        """The shape the way torch prints it, e.g. ``torch.Size([1, 5])``."""
-        return shape_text(self.shape)
-
-    def printed_at(self, index: tuple[int, ...]) -> str | None:
-        """The printed value of the element at a logical index."""
-        return self.printed[logical_indices(self.shape).index(index)]
-
-
-@dataclass(frozen=True)
-class ErrorFacts:
-    """An exception exactly as torch raised it, with the code that raised it."""
-
-    code: str
-    type: str
-    message: str
-
-
-def shape_text(shape: Iterable[int]) -> str:
-    """``torch.Size`` as torch prints it: ``torch.Size([2, 3])``."""
-    return str(torch.Size(tuple(shape)))
-
-
-def logical_indices(shape: tuple[int, ...]) -> list[tuple[int, ...]]:
-    """Every index of a tensor of ``shape`` in row-major order; ``[()]`` for a 0-d tensor."""
-    return list(itertools.product(*(range(n) for n in shape)))
-
-
 def format_elements(values: list[Any], reference: torch.Tensor) -> list[str]:
     """Format values with torch's own tensor formatter, fitted to ``reference`` as torch would.
 
@@ -99,22 +35,43 @@ def format_elements(values: list[Any], reference: torch.Tensor) -> list[str]:
 
 
 class StorageRegistry:
-    """Names storages by first appearance (``S0``, ``S1`` ...) within one trace.
+    """Names storage objects (``S0``, ``S1`` ...) and memory buffers (``B0`` ...) in one trace.
 
-    It keeps every tensor it has seen alive, so a freed storage's address can never be reused
-    by a later allocation and mistaken for the same memory.
+    A storage is the object torch keeps (``untyped_storage()._cdata``): ``resize_`` can give it a
+    new buffer and it stays the same storage. A buffer is the memory block (its data pointer):
+    NumPy and ``torch.from_numpy`` share a buffer through two storage objects.
+
+    It keeps every tensor it has seen alive, so a freed storage's or buffer's address can never
+    be reused by a later allocation and mistaken for the same memory.
     """
 
     def __init__(self) -> None:
         self._labels: dict[int, str] = {}
-        self._keep: list[torch.Tensor] = []
+        self._buffers: dict[int, str] = {}
+        self._next_buffer = 0
+        self._keep: list[object] = []
 
     def label(self, tensor: torch.Tensor) -> str:
+        """The label of the storage object ``tensor`` lives in."""
+        storage = tensor.untyped_storage()
+        self._keep.append(tensor)
+        key = int(storage._cdata)
+        if key not in self._labels:
+            self._labels[key] = f"S{len(self._labels)}"
+        return self._labels[key]
+
+    def buffer(self, tensor: torch.Tensor) -> str:
+        """The label of the memory block under ``tensor``'s storage, now."""
         self._keep.append(tensor)
         ptr = tensor.untyped_storage().data_ptr()
-        if ptr not in self._labels:
-            self._labels[ptr] = f"S{len(self._labels)}"
-        return self._labels[ptr]
+        if ptr not in self._buffers:
+            self._buffers[ptr] = f"B{self._next_buffer}"
+            self._next_buffer += 1
+        return self._buffers[ptr]
+
+    def retire_buffer(self, ptr: int) -> None:
+        """Forget a freed block (``resize_`` moved away from it): its address may come back."""
+        self._buffers.pop(ptr, None)
 
 
 def _storage_cells(tensor: torch.Tensor) -> torch.Tensor:
@@ -132,6 +89,9 @@ def tensor_facts(
     code: str,
     registry: StorageRegistry,
     uninitialized: Iterable[int] = (),
+    *,
+    version: int = 0,
+    storage_label: str | None = None,
 ) -> TensorFacts:
     """Read every fact of ``tensor`` from torch.
 
@@ -188,7 +148,9 @@ def tensor_facts(
         element_size=size,
         is_contiguous=tensor.is_contiguous(),
         data_ptr=tensor.data_ptr(),
-        storage=registry.label(tensor),
+        storage=storage_label if storage_label is not None else registry.label(tensor),
+        buffer=registry.buffer(tensor),
+        version=version,
         storage_data_ptr=base,
         storage_nbytes=storage.nbytes(),
         storage_elements=len(cell_list),

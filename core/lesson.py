@@ -64,6 +64,9 @@ class ClipSpec:
     tensors: tuple[TensorSpec, ...]
     settings: dict[str, Any] = field(default_factory=dict)
     source: str = ""
+    # A code clip's snippet (see core/snippet.py) and the words an author gives per line.
+    code: str | None = None
+    say: dict[int, str] = field(default_factory=dict)
 
     def tensor(self, name: str) -> TensorSpec:
         for spec in self.tensors:
@@ -142,6 +145,8 @@ KINDS: dict[str, KindSchema] = {
     "two-layer-network": KindSchema(
         ("features", "W1", "W2", "B1", "B2"), {"activation": ("activation", "sigmoid")}
     ),
+    # A snippet of the author's own: any tensors as inputs, the steps come from the code.
+    "code": KindSchema((), {}),
     "summary": KindSchema(
         (),
         {"view_clip": ("clip", REQUIRED), "reshape_clip": ("clip", REQUIRED),
@@ -150,6 +155,8 @@ KINDS: dict[str, KindSchema] = {
 }
 
 COMMON_KEYS = ("id", "title", "kind", "seed", "tensors")
+CODE_KEYS = ("code", "say")
+NAME_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,31}")
 
 
 def default_lesson_path() -> Path:
@@ -303,11 +310,13 @@ def _clip(path: str, position: int, raw: Any, lesson_seed: int | None) -> ClipSp
     if len(clip_id) > MAX_ID_LENGTH or not ID_PATTERN.match(clip_id):
         check.fail("id", f"letters, digits and single dashes (at most {MAX_ID_LENGTH})", clip_id)
     check = _Checker(path, clip_id)
-    kind = raw.get("kind")
+    kind = raw.get("kind", "code" if "code" in raw else None)
     if kind not in KINDS:
         check.fail("kind", f"one of {', '.join(KINDS)}", kind)
     schema = KINDS[kind]
     allowed = set(COMMON_KEYS) | set(schema.settings)
+    if kind == "code":
+        allowed |= set(CODE_KEYS)
     unknown = sorted(set(raw) - allowed)
     if unknown:
         check.fail(unknown[0], f"one of the keys of a {kind!r} clip: {', '.join(sorted(allowed))}",
@@ -320,6 +329,10 @@ def _clip(path: str, position: int, raw: Any, lesson_seed: int | None) -> ClipSp
     if not isinstance(raw_tensors, dict):
         check.fail("tensors", "a table of named tensors", raw_tensors)
     for name in raw_tensors:
+        if kind == "code":
+            if not NAME_PATTERN.fullmatch(name) or name in ("torch", "np"):
+                check.fail(f"tensors.{name}", "a Python name such as x or W1", name)
+            continue
         if name not in schema.tensors:
             check.fail(f"tensors.{name}", f"only the tensors of a {kind!r} clip: "
                                           f"{', '.join(schema.tensors) or 'none'}", name)
@@ -340,8 +353,33 @@ def _clip(path: str, position: int, raw: Any, lesson_seed: int | None) -> ClipSp
             check.fail(key, f"a value ({setting_kind})", show=False)
         else:
             settings[key] = default
+    code, say = _code(check, kind, raw)
     return ClipSpec(id=clip_id, title=title, kind=kind, seed=seed, tensors=tuple(tensors),
-                    settings=settings, source=path)
+                    settings=settings, source=path, code=code, say=say)
+
+
+def _code(check: _Checker, kind: str, raw: dict[str, Any]) -> tuple[str | None, dict[int, str]]:
+    """A code clip's snippet and its words per line.
+
+    The snippet is checked against the allowlist when it is traced (core/snippet.py), so reading
+    a lesson never imports torch; a no-op build stays fast.
+    """
+    if kind != "code":
+        return None, {}
+    code = raw.get("code")
+    if not isinstance(code, str) or not code.strip():
+        check.fail("code", "a non-empty string of PyTorch code (a TOML \"\"\" block)", code)
+    lines = code.rstrip().split("\n")
+    raw_say = raw.get("say", {})
+    if not isinstance(raw_say, dict):
+        check.fail("say", "a table of line number = sentence, e.g. { 3 = \"...\" }", raw_say)
+    say: dict[int, str] = {}
+    for key, sentence in raw_say.items():
+        if not key.isdigit() or not 1 <= int(key) <= len(lines):
+            check.fail(f"say.{key}", f"a line number of the code, 1 to {len(lines)}",
+                       key)
+        say[int(key)] = check.string(f"say.{key}", sentence)
+    return code, say
 
 
 def parse_lesson(text: str, path: str = "<lesson>") -> Lesson:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import enum
 import json
 import types
 import typing
@@ -77,6 +78,8 @@ def _build(hint: Any, data: Any) -> Any:
         if not isinstance(data, hint) or (hint is int and isinstance(data, bool)):
             raise TypeError(f"expected {hint.__name__}, found {data!r}")
         return data
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        return hint(data)
     if origin is typing.Literal:
         if data not in get_args(hint):
             raise ValueError(f"expected one of {get_args(hint)}, found {data!r}")

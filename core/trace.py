@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, TypeVar
 
 from core.arithmetic import (
@@ -14,6 +15,7 @@ from core.arithmetic import (
     neuron_trace,
     two_layer_trace,
 )
+from core.inputs import make_tensors
 from core.lesson import ClipSpec, Lesson, LessonError
 from core.matmul import MatmulShapesTrace, MmVsMatmulTrace, matmul_shapes_trace, mm_vs_matmul_trace
 from core.memory import (
@@ -28,8 +30,11 @@ from core.memory import (
     strides_trace,
     view_trace,
 )
+from core.model import ProgramTrace
 from core.serial import from_dict, to_json
+from core.snippet import parse_snippet
 from core.summary import SummaryTrace, summary_trace
+from core.tracer import run_snippet
 
 __all__ = [
     "TRACE_TYPES",
@@ -46,6 +51,7 @@ T = TypeVar("T")
 Trace = (
     ElementwiseTrace | NeuronTrace | TwoLayerTrace | MatmulShapesTrace | MmVsMatmulTrace
     | ViewTrace | ReshapeTrace | ResizeTrace | StridesTrace | NumpyBridgeTrace | SummaryTrace
+    | ProgramTrace
 )
 
 BUILDERS: dict[str, Callable[[ClipSpec], Any]] = {
@@ -65,8 +71,23 @@ BUILDERS: dict[str, Callable[[ClipSpec], Any]] = {
 TRACE_TYPES: dict[str, type] = {
     cls.__name__: cls
     for cls in (ElementwiseTrace, NeuronTrace, TwoLayerTrace, MatmulShapesTrace, MmVsMatmulTrace,
-                ViewTrace, ReshapeTrace, ResizeTrace, StridesTrace, NumpyBridgeTrace, SummaryTrace)
+                ViewTrace, ReshapeTrace, ResizeTrace, StridesTrace, NumpyBridgeTrace, SummaryTrace,
+                ProgramTrace)
 }
+
+
+def program_trace(clip: ClipSpec) -> ProgramTrace:
+    """Trace a code clip: its tensors drawn after the seed, then its snippet op by op."""
+    assert clip.code is not None
+    inputs = make_tensors(clip)
+    snippet = parse_snippet(clip.code, f"{clip.source}: clip {clip.id!r}: key 'code'",
+                            tuple(inputs))
+    trace = run_snippet(snippet, dict(inputs), clip.seed, reseed=False)
+    statements = tuple(replace(s, say=clip.say.get(s.span.line)) for s in trace.statements)
+    return replace(trace, clip_id=clip.id, title=clip.title, statements=statements)
+
+
+BUILDERS["code"] = program_trace
 
 
 def trace_clip(lesson: Lesson, clip_id: str) -> Trace:
