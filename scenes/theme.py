@@ -30,6 +30,11 @@ class Theme:
     shared: str
     font: str = "DejaVu Sans"
     mono: str = "DejaVu Sans Mono"
+    # What draws the characters DejaVu lacks (Hangul, CJK ideographs) in titles and captions:
+    # scripts/setup.sh installs it (Debian fonts-nanum). Pango finds it through fontconfig's
+    # fallback, as naming two families in ``font`` would make manim warn on every Text; the
+    # storyboard sheet, drawn with PIL (no fallback of its own), uses it explicitly.
+    fallback_font: str = "NanumGothic"
     title_size: float = 34
     body_size: float = 26
     cell_size: float = 24

@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(libcairo2-dev libpango1.0-dev pkg-config fonts-dejavu-core chromium)
+# fonts-nanum: Hangul and CJK glyphs for Korean titles and captions (scenes/theme.py fallback_font).
+APT_PACKAGES=(libcairo2-dev libpango1.0-dev pkg-config fonts-dejavu-core fonts-nanum chromium)
 TORCH_PIN="torch==2.13.0"
 VENV=.venv
 STAMP="$VENV/.torchreel-installed"

@@ -16,16 +16,17 @@ from typing import Any
 
 from core.lesson import ClipSpec, Lesson, LessonError, load_lesson
 from studio.files import BuildLock
+from studio.guard import (
+    check_clip_dirs,
+    check_media,
+    fault,
+    prune_sets,
+    remove_temporaries,
+)
 from studio.hashing import ClipInputs, clip_hash, import_closure
 from studio.manifest import ClipEntry, Manifest, read_manifest, write_manifest
 from studio.presets import DEFAULT_QUALITY, QUALITIES
-from studio.render import (
-    RenderJob,
-    RenderResult,
-    install_outputs,
-    remove_leftovers,
-    render_clip,
-)
+from studio.render import RenderJob, RenderResult, install_set, render_clip
 from studio.traces import load_cache, save_cache, trace_key
 
 __all__ = [
@@ -334,10 +335,24 @@ class WorkerPool:
 
 
 def build(options: BuildOptions, log: Any = None) -> BuildReport:
-    """Render what is out of date; never raises for one clip's failure (see the report)."""
+    """Render what is out of date; never raises for one clip's failure (see the report).
+
+    Raises :class:`LessonError` for bad lesson input and :class:`MediaError` when media/ cannot
+    be written (a symlink, a file, read-only, full), each before or instead of a traceback.
+    """
     log = log if log is not None else sys.stderr
     lesson = load_lesson(options.lesson)
     media = options.media.resolve()
+    try:
+        return _build(options, lesson, media, log)
+    except OSError as exc:
+        raise fault(exc, media) from None
+
+
+def _build(options: BuildOptions, lesson: Lesson, media: Path, log: Any) -> BuildReport:
+    # Every refusal comes before the first write, so a refused build changes nothing.
+    check_media(media)
+    check_clip_dirs(media, [c.id for c in _selected(lesson, options.clips)])
     cache = load_cache(media)
     cached_before = json.dumps(cache, sort_keys=True)
     plans = plan_clips(lesson, options.clips, options.quality, options.theme, cache,
@@ -367,6 +382,7 @@ def _build_locked(options: BuildOptions, lesson: Lesson, media: Path, plans: lis
     statuses: dict[str, ClipStatus] = {}
     rendered: list[str] = []
     with BuildLock(media, log):
+        remove_temporaries(media, order)
         manifest = read_manifest(media)
         for warning in manifest.warnings:
             print(f"torchreel: warning: {warning}", file=log)
@@ -394,8 +410,7 @@ def _build_locked(options: BuildOptions, lesson: Lesson, media: Path, plans: lis
                   file=log)
         else:
             for plan in todo:
-                (media / plan.clip.id).mkdir(parents=True, exist_ok=True)
-                remove_leftovers(media / plan.clip.id)
+                (media / plan.clip.id).mkdir(exist_ok=True)
             jobs = [RenderJob(clip_id=p.clip.id, title=p.clip.title, kind=p.clip.kind,
                               seed=p.clip.seed, trace_json=p.trace_json or "",
                               hash=p.hash or "", quality=options.quality, theme=options.theme,
@@ -411,14 +426,12 @@ def _build_locked(options: BuildOptions, lesson: Lesson, media: Path, plans: lis
 
                 def on_result(result: RenderResult) -> None:
                     clip = lesson.clip(result.clip_id)
-                    if result.entry is not None and result.staged is not None:
+                    if result.entry is not None and result.stage is not None:
                         entry = ClipEntry(**result.entry)
-                        # The manifest stops vouching for the old files before any is
-                        # replaced, and vouches for the new set once all are in place: a kill
-                        # in between means a rebuild, never a mixed set passing as current.
-                        if manifest.clips.pop(entry.id, None) is not None:
-                            write_manifest(media, manifest, order)
-                        install_outputs(media, result.entry, result.staged)
+                        # The new set appears in one rename under a fresh name, and one
+                        # manifest write switches the clip from the old set to it: a kill at
+                        # any moment leaves the whole old set or the whole new one in use.
+                        install_set(media, result.entry, result.stage)
                         manifest.clips[entry.id] = entry
                         write_manifest(media, manifest, order)
                         rendered.append(entry.id)
@@ -442,6 +455,9 @@ def _build_locked(options: BuildOptions, lesson: Lesson, media: Path, plans: lis
         from studio.gallery import write_gallery
 
         write_gallery(media, manifest, order, lesson.title)
+        # Only now may the sets the manifest stopped naming go: the gallery no longer names them.
+        prune_sets(media, {i: {manifest.clips[i].set_name} if i in manifest.clips else set()
+                           for i in order})
     ordered = [statuses[p.clip.id] for p in plans]
     return BuildReport(ordered, rendered, manifest.warnings)
 

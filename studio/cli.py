@@ -10,11 +10,27 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from core.lesson import LessonError, default_lesson_path, load_lesson
+from core.text import shown
 
-__all__ = ["build_parser", "main"]
+__all__ = ["MAX_JOBS", "build_parser", "main"]
 
 # The hidden "test" preset is accepted but not advertised.
 QUALITY_CHOICES = ("low", "medium", "high", "4k", "test")
+# Each render worker imports manim and torch (a few hundred MB): past this, memory runs out
+# long before a build gets faster.
+MAX_JOBS = 64
+
+
+def _jobs(text: str) -> int:
+    """--jobs: a usage error (exit 2, like argparse's own) unless a whole number 1..MAX_JOBS."""
+    try:
+        value = int(text, 10)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= MAX_JOBS:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number from 1 to {MAX_JOBS}, found {shown(repr(text))}")
+    return value
 
 
 def _add_lesson(parser: argparse.ArgumentParser) -> None:
@@ -37,7 +53,7 @@ def _add_build(parser: argparse.ArgumentParser, *, jobs: bool = True) -> None:
     parser.add_argument("--theme", choices=("dark", "light"), default="dark",
                         help="colour theme (default: dark)")
     if jobs:
-        parser.add_argument("--jobs", "-j", type=int, default=0, metavar="N",
+        parser.add_argument("--jobs", "-j", type=_jobs, default=0, metavar="N",
                             help=f"clips rendered at once (default: cores, {os.cpu_count()})")
         parser.add_argument("--force", action="store_true",
                             help="render even the clips that are up to date")
@@ -47,8 +63,6 @@ def _add_build(parser: argparse.ArgumentParser, *, jobs: bool = True) -> None:
 def _options(args: argparse.Namespace) -> object:
     from studio.build import BuildOptions
 
-    if getattr(args, "jobs", 0) < 0:
-        raise SystemExit("torchreel: --jobs: expected a whole number >= 1")
     return BuildOptions(lesson=args.lesson, clips=tuple(args.clips), quality=args.quality,
                         theme=args.theme, jobs=getattr(args, "jobs", 0),
                         force=getattr(args, "force", False), gif=getattr(args, "gif", False),
@@ -59,14 +73,47 @@ def _trace(args: argparse.Namespace) -> int:
     import json
 
     from core.serial import to_dict
+
+    if args.code is not None:
+        from core.listing import op_listing
+        from core.tracer import trace_code
+
+        if args.clips or args.lesson:
+            raise LessonError("--code: expected either --code or a lesson's clips, not both")
+        program = trace_code(args.code, "--code", args.seed)
+        if args.text:
+            sys.stdout.write(op_listing(program))
+            return 0
+        json.dump(to_dict(program), sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return 0
     from core.trace import trace_lesson
 
     lesson = load_lesson(args.lesson)
     traces = trace_lesson(lesson, args.clips or None)
+    if args.text:
+        from core.listing import op_listing
+        from core.model import ProgramTrace
+
+        for trace in traces:
+            if isinstance(trace, ProgramTrace):
+                sys.stdout.write(f"# {trace.clip_id}\n{op_listing(trace)}")
+        return 0
     json.dump({"lesson": lesson.path, "traces": [to_dict(t) for t in traces]}, sys.stdout,
               indent=2, ensure_ascii=False)
     sys.stdout.write("\n")
     return 0
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text, 10)
+    except ValueError:
+        value = -1
+    if not 0 <= value < 2**63:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 0 to 2**63-1, "
+                                         f"found {shown(repr(text))}")
+    return value
 
 
 def _render(args: argparse.Namespace) -> int:
@@ -160,18 +207,35 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run each clip's operation in torch and print its trace as JSON.",
     )
     _add_lesson(trace)
+    trace.add_argument("--code", metavar="SNIPPET", default=None,
+                       help="trace this snippet instead of a lesson, e.g. "
+                            "'x = torch.arange(6.).view(2, 3); y = x.t()'")
+    trace.add_argument("--seed", type=_seed, default=0,
+                       help="torch.manual_seed before the snippet's first line (default: 0)")
+    trace.add_argument("--text", action="store_true",
+                       help="one line per op instead of JSON")
     trace.set_defaults(run=_trace)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; bad lesson input exits 2 with one line and no traceback."""
+    """Run the command line; bad input exits 2 with one line and no traceback.
+
+    A fault of the machine (read-only or full media/) exits 1 with one line naming the path.
+    Every message is printed through :func:`core.text.shown`, so a file name or value holding
+    a newline or a bidi override still makes one line in reading order.
+    """
+    from studio.guard import MediaError
+
     args = build_parser().parse_args(argv)
     try:
         status: int = args.run(args)
     except LessonError as exc:
-        print(f"torchreel: {exc}", file=sys.stderr)
+        print(f"torchreel: {shown(str(exc))}", file=sys.stderr)
         return 2
+    except MediaError as exc:
+        print(f"torchreel: {shown(str(exc))}", file=sys.stderr)
+        return exc.status
     except BrokenPipeError:
         # A reader such as `head` closed the pipe: not an error of ours.
         sys.stderr.close()

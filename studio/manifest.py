@@ -3,17 +3,37 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from core.lesson import ID_PATTERN, MAX_ID_LENGTH
+from core.text import MAX_TITLE_LENGTH, shown, text_problem
 from studio.files import atomic_write_text
+from studio.guard import SET_NAME, own_file
 
-__all__ = ["REQUIRED_FILES", "ClipEntry", "Manifest", "read_manifest", "write_manifest"]
+__all__ = [
+    "REQUIRED_FILES",
+    "ClipEntry",
+    "Manifest",
+    "clip_files",
+    "read_manifest",
+    "write_manifest",
+]
 
 REQUIRED_FILES = ("mp4", "webm", "poster", "vtt", "srt", "trace")
 OPTIONAL_FILES = ("gif", "storyboard")
 MANIFEST = "manifest.json"
+# The name of each output inside its set folder; the manifest may name no other file.
+SUFFIXES = {"mp4": ".mp4", "webm": ".webm", "poster": ".png", "vtt": ".vtt", "srt": ".srt",
+            "trace": ".json", "gif": ".gif", "storyboard": "-storyboard.png"}
+HEX_DIGEST = re.compile(r"[0-9a-f]{64}")
+
+
+def clip_files(clip_id: str, set_name: str, keys: Any) -> dict[str, str]:
+    """The paths (relative to media/) of a clip's outputs ``keys`` in its set folder."""
+    return {key: f"{clip_id}/{set_name}/{clip_id}{SUFFIXES[key]}" for key in keys}
 
 
 @dataclass(frozen=True)
@@ -33,8 +53,13 @@ class ClipEntry:
                 "duration_s": self.duration_s, "width": self.width, "height": self.height,
                 "files": dict(self.files)}
 
+    @property
+    def set_name(self) -> str:
+        """The set folder all of this entry's files are in (checked on read)."""
+        return self.files["mp4"].split("/")[1]
+
     def missing_files(self, media: Path) -> list[str]:
-        return [key for key, rel in self.files.items() if not (media / rel).is_file()]
+        return [key for key, rel in self.files.items() if not own_file(media, rel)]
 
 
 @dataclass
@@ -45,43 +70,50 @@ class Manifest:
     warnings: list[str] = field(default_factory=list)
 
 
-def _safe_rel(value: Any) -> bool:
-    if not isinstance(value, str) or not value:
-        return False
-    rel = Path(value)
-    return not rel.is_absolute() and ".." not in rel.parts
-
-
 def _entry(raw: Any) -> ClipEntry | str:
-    """A checked entry, or the reason it is unreadable."""
+    """A checked entry, or the reason it is unreadable.
+
+    Every path must be exactly one of the clip's own files in one set folder named by its
+    hash: anything else (``../``, a URL, ``javascript:``, another clip's file) drops the entry,
+    so it can reach neither a build's deletes nor the gallery.
+    """
     if not isinstance(raw, dict):
         return "not an object"
     clip_id, title, digest = raw.get("id"), raw.get("title"), raw.get("hash")
-    if not isinstance(clip_id, str) or not clip_id:
-        return "no string 'id'"
-    if not isinstance(title, str):
-        return f"clip {clip_id!r}: no string 'title'"
-    if not isinstance(digest, str) or len(digest) != 64:
+    if (not isinstance(clip_id, str) or len(clip_id) > MAX_ID_LENGTH
+            or not ID_PATTERN.fullmatch(clip_id)):
+        return "no 'id' of letters, digits and single dashes"
+    if not isinstance(title, str) or text_problem(title, MAX_TITLE_LENGTH) is not None:
+        return f"clip {clip_id!r}: 'title' is not one line of plain text"
+    if not isinstance(digest, str) or not HEX_DIGEST.fullmatch(digest):
         return f"clip {clip_id!r}: 'hash' is not a sha256 hex digest"
     duration = raw.get("duration_s")
-    if isinstance(duration, bool) or not isinstance(duration, int | float) or duration <= 0:
-        return f"clip {clip_id!r}: 'duration_s' is not a positive number"
+    if (isinstance(duration, bool) or not isinstance(duration, int | float)
+            or not 0 < duration < 86400):
+        return f"clip {clip_id!r}: 'duration_s' is not a positive number of seconds"
     for key in ("width", "height"):
         value = raw.get(key)
-        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-            return f"clip {clip_id!r}: {key!r} is not a positive whole number"
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= 8192:
+            return f"clip {clip_id!r}: {key!r} is not a whole number from 1 to 8192"
     files = raw.get("files")
     if not isinstance(files, dict):
         return f"clip {clip_id!r}: 'files' is not an object"
-    for key in REQUIRED_FILES:
-        if not _safe_rel(files.get(key)):
-            return f"clip {clip_id!r}: files.{key} is not a relative path inside media/"
-    extra = {k: v for k, v in files.items() if k in OPTIONAL_FILES}
-    if not all(_safe_rel(v) for v in extra.values()):
-        return f"clip {clip_id!r}: an optional file path is not a relative path inside media/"
-    kept = {k: files[k] for k in REQUIRED_FILES} | extra
+    mp4 = files.get("mp4")
+    parts = mp4.split("/") if isinstance(mp4, str) else []
+    set_name = parts[1] if len(parts) == 3 else ""
+    if not SET_NAME.fullmatch(set_name) or not set_name.startswith(digest[:16]):
+        return f"clip {clip_id!r}: files.mp4 is not in a set folder named by the clip's hash"
+    keys = set(files)
+    if not set(REQUIRED_FILES) <= keys or not keys <= set(REQUIRED_FILES + OPTIONAL_FILES):
+        return (f"clip {clip_id!r}: 'files' must have {', '.join(REQUIRED_FILES)} and "
+                f"may have {', '.join(OPTIONAL_FILES)}")
+    expected = clip_files(clip_id, set_name, files)
+    for key in sorted(files):
+        if files[key] != expected[key]:
+            return (f"clip {clip_id!r}: files.{key} is {shown(str(files[key]))[:80]!r}, not "
+                    f"the clip's own file {expected[key]!r}")
     return ClipEntry(id=clip_id, title=title, hash=digest, duration_s=float(duration),
-                     width=raw["width"], height=raw["height"], files=kept)
+                     width=raw["width"], height=raw["height"], files=expected)
 
 
 def read_manifest(media: Path) -> Manifest:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import shutil
 import tempfile
 import time
@@ -13,13 +14,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from studio.files import atomic_write_text
+from studio.manifest import OPTIONAL_FILES, REQUIRED_FILES, clip_files
+
 __all__ = [
     "RenderJob",
     "RenderResult",
-    "clip_files",
-    "discard_staged",
-    "install_outputs",
-    "remove_leftovers",
+    "Stage",
+    "install_set",
+    "new_stage",
     "render_clip",
 ]
 
@@ -46,18 +49,37 @@ class RenderResult:
     entry: dict[str, Any] | None
     error: str | None
     seconds: float
-    staged: dict[str, str] | None = None  # output key -> temporary file beside its final name
+    stage: str | None = None  # the finished set's private folder, renamed into place on install
 
 
-def clip_files(clip_id: str, gif: bool) -> dict[str, str]:
-    """Output paths of a clip, relative to media/."""
-    stem = f"{clip_id}/{clip_id}"
-    files = {"mp4": f"{stem}.mp4", "webm": f"{stem}.webm", "poster": f"{stem}.png",
-             "vtt": f"{stem}.vtt", "srt": f"{stem}.srt", "trace": f"{stem}.json",
-             "storyboard": f"{stem}-storyboard.png"}
-    if gif:
-        files["gif"] = f"{stem}.gif"
-    return files
+@dataclass(frozen=True)
+class Stage:
+    """A private folder (``.stage-*`` in the clip's folder) where one set of outputs is written
+    under its final names before one rename makes it the set folder ``set_name``."""
+
+    folder: Path
+    set_name: str
+    files: dict[str, str]  # output key -> path relative to media/ once installed
+
+    def path(self, key: str) -> Path:
+        return self.folder / Path(self.files[key]).name
+
+
+def new_stage(media: Path, clip_id: str, digest: str, gif: bool) -> Stage:
+    folder = Path(tempfile.mkdtemp(prefix=".stage-", dir=media / clip_id))
+    # mkdtemp makes folders private; the set is served to browsers once installed.
+    os.chmod(folder, 0o755)
+    keys = [k for k in (*REQUIRED_FILES, *OPTIONAL_FILES) if gif or k != "gif"]
+    set_name = f"{digest[:16]}-{secrets.token_hex(4)}"
+    return Stage(folder, set_name, clip_files(clip_id, set_name, keys))
+
+
+def _fsync(path: Path) -> None:
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def _writer_class(sink: Any) -> type[Any]:
@@ -84,7 +106,7 @@ def _writer_class(sink: Any) -> type[Any]:
 
 
 def _render(job: RenderJob, progress: Callable[[str, int], None] | None
-            ) -> tuple[dict[str, Any], dict[str, str]]:
+            ) -> tuple[dict[str, Any], str]:
     from manim import tempconfig
     from manim.renderer.cairo_renderer import CairoRenderer
 
@@ -93,19 +115,18 @@ def _render(job: RenderJob, progress: Callable[[str, int], None] | None
     from scenes.theme import THEMES
     from studio.captions import srt_text, vtt_text
     from studio.encode import Encoders
-    from studio.files import temp_path
+    from studio.jsontext import standard_json
     from studio.presets import QUALITIES
     from studio.storyboard import contact_sheet
 
     quality = QUALITIES[job.quality]
     media = Path(job.media)
-    files = clip_files(job.clip_id, job.gif)
-    finals = {key: media / rel for key, rel in files.items()}
-    temps = {key: temp_path(path) for key, path in finals.items()}
-    scratch = Path(tempfile.mkdtemp(prefix=".render-", dir=finals["mp4"].parent))
+    stage = new_stage(media, job.clip_id, job.hash, job.gif)
+    scratch = Path(tempfile.mkdtemp(prefix=".render-", dir=media / job.clip_id))
+    done = False
     try:
-        encoders = Encoders(quality.width, quality.height, quality.fps, temps["mp4"],
-                            temps["webm"], temps.get("gif"))
+        encoders = Encoders(quality.width, quality.height, quality.fps, stage.path("mp4"),
+                            stage.path("webm"), stage.path("gif") if job.gif else None)
         last_report = [0.0]
 
         def sink(pixels: Any, repeat: int) -> None:
@@ -129,30 +150,26 @@ def _render(job: RenderJob, progress: Callable[[str, int], None] | None
                                           renderer=renderer, random_seed=job.seed)
             scene.storyboard_dir = str(scratch / "steps")
             scene.render()
-        encoders.close(temps["poster"])
+        encoders.close(stage.path("poster"))
         steps = list(scene.steps)
-        temps["vtt"].write_text(vtt_text(steps), encoding="utf-8")
-        temps["srt"].write_text(srt_text(steps), encoding="utf-8")
-        temps["trace"].write_text(job.trace_json + "\n", encoding="utf-8")
+        stage.path("vtt").write_text(vtt_text(steps), encoding="utf-8")
+        stage.path("srt").write_text(srt_text(steps), encoding="utf-8")
+        stage.path("trace").write_text(standard_json(job.trace_json) + "\n", encoding="utf-8")
         frames = sorted((scratch / "steps").glob("*.png"))
-        contact_sheet(frames, [s.caption for s in steps], job.title, temps["storyboard"])
-        for tmp in temps.values():
-            with open(tmp, "rb") as handle:
-                os.fsync(handle.fileno())
+        contact_sheet(frames, [s.caption for s in steps], job.title, stage.path("storyboard"))
+        for key in stage.files:
+            _fsync(stage.path(key))
+        _fsync(stage.folder)
         if progress is not None:
             progress(job.clip_id, encoders.frames)
         entry = {"id": job.clip_id, "title": job.title, "hash": job.hash,
                  "duration_s": round(encoders.duration_s, 6), "width": quality.width,
-                 "height": quality.height, "files": files}
-        # The build process moves these into place once the manifest no longer vouches for
-        # the old set, so a kill between two replaces can never pass for a finished clip.
-        staged = {key: str(tmp) for key, tmp in temps.items()}
-        temps = {}
-        return entry, staged
+                 "height": quality.height, "files": stage.files}
+        done = True
+        return entry, str(stage.folder)
     finally:
-        for tmp in temps.values():
-            with contextlib.suppress(FileNotFoundError):
-                tmp.unlink()
+        if not done:
+            shutil.rmtree(stage.folder, ignore_errors=True)
         shutil.rmtree(scratch, ignore_errors=True)
 
 
@@ -161,40 +178,26 @@ def render_clip(job: RenderJob,
     """Render one clip; a failure is returned (one line, full log on disk), never raised."""
     start = time.monotonic()
     try:
-        entry, staged = _render(job, progress)
+        entry, stage = _render(job, progress)
     except Exception as exc:  # one clip failing must not stop the others
         log = Path(job.media) / job.clip_id / "error.log"
+        # Replaced, never written through: a planted error.log symlink leads nowhere.
         with contextlib.suppress(OSError):
-            log.write_text(traceback.format_exc(), encoding="utf-8")
+            atomic_write_text(log, traceback.format_exc())
         message = " ".join(f"{type(exc).__name__}: {exc}".split())
         return RenderResult(job.clip_id, None, f"{message} (details: {log})",
                             time.monotonic() - start)
-    return RenderResult(job.clip_id, entry, None, time.monotonic() - start, staged)
+    return RenderResult(job.clip_id, entry, None, time.monotonic() - start, stage)
 
 
-def install_outputs(media: Path, entry: dict[str, Any], staged: dict[str, str]) -> None:
-    """Move a clip's staged files onto their final names (each move atomic)."""
+def install_set(media: Path, entry: dict[str, Any], stage: str) -> None:
+    """Make a staged set the clip's set folder in one rename.
+
+    The folder's name is new, so nothing the manifest or the gallery names is touched: until
+    the manifest is rewritten to name it, the new set is an unreferenced folder that the next
+    build deletes, and after that the old set is (see :func:`studio.guard.prune_sets`).
+    """
     files: dict[str, str] = entry["files"]
-    for key, tmp in staged.items():
-        os.replace(tmp, media / files[key])
-    if "gif" not in files:
-        # A gif from an older build would no longer match the clip.
-        with contextlib.suppress(FileNotFoundError):
-            (media / f"{entry['id']}/{entry['id']}.gif").unlink()
-
-
-def discard_staged(staged: dict[str, str]) -> None:
-    for tmp in staged.values():
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-
-
-def remove_leftovers(clip_dir: Path) -> None:
-    """Delete temporary files a killed build left (call only while holding the build lock)."""
-    if not clip_dir.is_dir():
-        return
-    for path in clip_dir.iterdir():
-        if path.name.startswith(".") and ".tmp" in path.name and path.is_file():
-            path.unlink(missing_ok=True)
-        elif path.name.startswith(".render-") and path.is_dir():
-            shutil.rmtree(path, ignore_errors=True)
+    final = media / Path(files["mp4"]).parent
+    os.rename(stage, final)
+    _fsync(final.parent)

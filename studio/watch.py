@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from core.lesson import LessonError, default_lesson_path
+from core.text import shown
 from studio.build import ROOT, BuildOptions, BuildReport, build, print_summary
+from studio.guard import MediaError
 
 __all__ = ["watch", "watched_dirs"]
 
@@ -64,9 +66,10 @@ def watch(options: BuildOptions, on_build: Callable[[BuildReport], None] | None 
             started = time.monotonic()
             try:
                 report = build(options)
-            except LessonError as exc:
-                # A half-typed lesson is normal while editing: say why, keep watching.
-                print(f"torchreel: {exc}", file=sys.stderr)
+            except (LessonError, MediaError) as exc:
+                # A half-typed lesson is normal while editing, and a full disk or a stray
+                # symlink can be fixed while we wait: say why in one line, keep watching.
+                print(f"torchreel: {shown(str(exc))}", file=sys.stderr)
                 continue
             print_summary(report, started)
             if on_build is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import os
 import shutil
@@ -10,6 +11,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -86,3 +88,45 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
             done.write_text(json.dumps({"returncode": result.returncode,
                                         "stdout": result.stdout, "stderr": result.stderr}))
     yield folder
+
+
+class FakePool:
+    """A render pool that draws nothing: each clip's outputs are written in this process as
+    text ``<hash>:<key>:<generation>``, through the real staging and the build's real install.
+
+    For tests of what a build writes, moves and deletes, where a real render would only add
+    seconds. Install with ``monkeypatch.setattr(studio.build, "WorkerPool", FakePool)``.
+    """
+
+    generation = "fake"
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+
+    def run(self, jobs: list[Any], on_result: Any, show: Any) -> None:
+        from studio.render import RenderResult, new_stage
+
+        for job in jobs:
+            stage = new_stage(Path(job.media), job.clip_id, job.hash, job.gif)
+            for key in stage.files:
+                stage.path(key).write_text(f"{job.hash}:{key}:{self.generation}")
+            entry = {"id": job.clip_id, "title": job.title, "hash": job.hash,
+                     "duration_s": 1.0, "width": 256, "height": 144, "files": stage.files}
+            on_result(RenderResult(job.clip_id, entry, None, 0.0, str(stage.folder)))
+
+    def close(self, abort: bool = False) -> None:
+        pass
+
+
+def listing(folder: Path) -> dict[str, str]:
+    """Every entry under ``folder`` (symlinks not followed): a file's sha256, a link's target."""
+    out = {}
+    for path in sorted(folder.rglob("*")):
+        rel = str(path.relative_to(folder))
+        if path.is_symlink():
+            out[rel] = "-> " + os.readlink(path)
+        elif path.is_file():
+            out[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+        else:
+            out[rel] = "dir"
+    return out

@@ -69,12 +69,14 @@ def test_noop_renders_nothing_and_imports_neither_manim_nor_torch(
 
 def test_lesson_entry_edit_rerenders_only_that_clip(built: Path, tmp_path: Path) -> None:
     media = copy_build(built, tmp_path)
-    alpha_before = (media / "alpha" / "alpha.mp4").read_bytes()
+    alpha = read_manifest(media).clips["alpha"]
+    alpha_before = (media / alpha.files["mp4"]).read_bytes()
     write_lesson(tmp_path, TINY_LESSON.replace("seed = 11", "seed = 12"))
     report = build(_options(tmp_path, media, gif=True))
     assert report.ok
     assert report.rendered == ["beta"]
-    assert (media / "alpha" / "alpha.mp4").read_bytes() == alpha_before
+    assert read_manifest(media).clips["alpha"] == alpha
+    assert (media / alpha.files["mp4"]).read_bytes() == alpha_before
     assert build(_options(tmp_path, media, gif=True)).rendered == []
 
 
@@ -126,7 +128,11 @@ def test_corrupt_manifest_does_not_crash_a_build(built: Path, tmp_path: Path,
 
 
 def _staged_files(media: Path) -> list[Path]:
-    return [p for p in media.rglob("*") if p.name.startswith(".") and ".tmp" in p.name]
+    """Temporary files, and whatever is inside a worker's hidden .stage-/.render- folder."""
+    return [p for p in media.rglob("*")
+            if (p.name.startswith(".") and ".tmp" in p.name)
+            or any(part.startswith((".stage-", ".render-"))
+                   for part in p.relative_to(media).parts)]
 
 
 def test_kill_mid_render_keeps_outputs_and_manifest(built: Path, tmp_path: Path) -> None:
@@ -212,7 +218,8 @@ def test_one_failing_clip_does_not_stop_the_others(
     import core.trace
 
     media = copy_build(built, tmp_path)
-    beta_before = (media / "beta" / "beta.mp4").read_bytes()
+    beta = read_manifest(media).clips["beta"]
+    beta_before = (media / beta.files["mp4"]).read_bytes()
     real = core.trace.trace_to_json
 
     def broken_for_beta(trace: object) -> str:
@@ -231,6 +238,7 @@ def test_one_failing_clip_does_not_stop_the_others(
     assert not report.ok
     assert (media / "beta" / "error.log").is_file()
     # beta's last good outputs stay; the manifest vouches only for what was built.
-    assert (media / "beta" / "beta.mp4").read_bytes() == beta_before
+    assert read_manifest(media).clips["beta"] == beta
+    assert (media / beta.files["mp4"]).read_bytes() == beta_before
     assert read_manifest(media).clips["alpha"].hash != json.loads(
         (built / "media" / "manifest.json").read_text())["clips"][0]["hash"]

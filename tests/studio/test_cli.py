@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from studio.cli import build_parser
+from studio.manifest import read_manifest
 from tests.studio.conftest import TINY_LESSON, copy_build, snapshot, torchreel
 
 COMMANDS = ["list", "render", "watch", "storyboard", "trace"]
@@ -88,5 +89,7 @@ def test_list_and_storyboard_on_an_up_to_date_build(built: Path, tmp_path: Path)
                       "test", "--gif")
     assert board.returncode == 0, board.stderr
     sheets = [line for line in board.stdout.splitlines() if line.endswith("-storyboard.png")]
-    assert sheets == [str(media / "alpha" / "alpha-storyboard.png"),
-                      str(media / "beta" / "beta-storyboard.png")]
+    manifest = read_manifest(media)
+    assert sheets == [str(media / manifest.clips[c].files["storyboard"])
+                      for c in ("alpha", "beta")]
+    assert all(Path(s).is_file() for s in sheets)
