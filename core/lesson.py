@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import math
+import os
 import re
+import stat
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
 
+from core.text import MAX_TITLE_LENGTH, text_problem
+
 __all__ = [
     "KINDS",
+    "MAX_CLIPS",
     "MAX_DIM",
     "MAX_ELEMENTS",
+    "MAX_LESSON_BYTES",
     "MAX_NDIM",
+    "MAX_SEED",
+    "MAX_VALUE",
     "ClipSpec",
     "Lesson",
     "LessonError",
@@ -29,6 +37,15 @@ __all__ = [
 MAX_DIM = 8
 MAX_NDIM = 4
 MAX_ELEMENTS = 64
+# Input limits, so that bad input ends in one line instead of an overflow deep in torch:
+# torch.manual_seed and numpy's legacy seeding both take 32-bit seeds; values within a million
+# keep every product, sum and two-layer output of the built-in kinds finite in float32 (64 *
+# 1e6**3 is far below 3.4e38); a lesson is a hand-written file (the default is 7 KB, 12 clips),
+# and `list` traces every clip, so 100 clips and 1 MiB bound its work.
+MAX_SEED = 2**32 - 1
+MAX_VALUE = 1_000_000
+MAX_CLIPS = 100
+MAX_LESSON_BYTES = 1_048_576
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*$")
 MAX_ID_LENGTH = 64
@@ -165,7 +182,10 @@ def default_lesson_path() -> Path:
 
 
 def _describe(value: Any) -> str:
-    text = repr(value)
+    try:
+        text = repr(value)
+    except RecursionError:  # dotted keys can nest tables deeper than repr recurses
+        return "a value nested too deeply to show"
     return text if len(text) <= 60 else text[:57] + "..."
 
 
@@ -209,14 +229,38 @@ class _Checker:
 
     def number(self, key: str, value: Any) -> float:
         numeric = isinstance(value, int | float) and not isinstance(value, bool)
-        if not numeric or not math.isfinite(value):
-            self.fail(key, "a finite number", value)
+        # A 400-digit integer is not a float at all: compare before converting.
+        if not numeric or not -MAX_VALUE <= value <= MAX_VALUE:
+            self.fail(key, f"a finite number from -{MAX_VALUE} to {MAX_VALUE}", value)
         return float(value)
+
+    def seed(self, key: str, value: Any, expected: str) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_SEED:
+            self.fail(key, f"a whole number from 0 to {MAX_SEED}{expected}", value)
+        return value
+
+    def text(self, key: str, value: Any, max_length: int | None = MAX_TITLE_LENGTH) -> str:
+        """A title or caption: one line a font can draw, shown as written everywhere."""
+        text = self.string(key, value)
+        problem = text_problem(text, max_length)
+        if problem is not None:
+            self.fail(key, f"{problem[0]}, found {problem[1]}", show=False)
+        return text
 
     def string(self, key: str, value: Any) -> str:
         if not isinstance(value, str) or not value.strip():
             self.fail(key, "a non-empty string", value)
         return str(value)
+
+
+def _depth(value: Any) -> int:
+    """How deep lists nest in ``value``, counted level by level (no recursion), up to one past
+    the limit."""
+    depth, level = 0, [value]
+    while depth <= MAX_NDIM and any(isinstance(item, list) for item in level):
+        depth += 1
+        level = [inner for item in level if isinstance(item, list) for inner in item]
+    return depth
 
 
 def _values(check: _Checker, key: str, value: Any) -> tuple[tuple[int, ...], tuple[float, ...]]:
@@ -254,7 +298,7 @@ def _tensor(
         check.fail(key, "exactly one of 'shape', 'values' or 'like'", sorted(value))
     if "like" in value:
         like = value["like"]
-        if like not in earlier:
+        if not isinstance(like, str) or like not in earlier:
             check.fail(f"{key}.like", f"the name of a tensor listed before {name!r}", like)
         if "fill" in value:
             check.fail(f"{key}.fill", "no fill with like (it draws torch.randn_like)",
@@ -263,6 +307,9 @@ def _tensor(
     if "values" in value:
         if "fill" in value:
             check.fail(f"{key}.fill", "no fill when values are given", value["fill"])
+        if _depth(value["values"]) > MAX_NDIM:
+            check.fail(f"{key}.values", f"at most {MAX_NDIM} dimensions (lists nested at most "
+                                        f"{MAX_NDIM} deep)", show=False)
         shape, flat = _values(check, f"{key}.values", value["values"])
         if len(shape) > MAX_NDIM:
             check.fail(f"{key}.values", f"at most {MAX_NDIM} dimensions", len(shape))
@@ -283,11 +330,12 @@ def _setting(check: _Checker, key: str, kind: str, value: Any) -> Any:
             check.fail(key, "two shapes, e.g. [[3, 4], [4]]", value)
         return (check.shape(f"{key}[0]", value[0]), check.shape(f"{key}[1]", value[1]))
     if kind == "index":
-        ok = isinstance(value, list) and all(
-            isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in value
+        ok = isinstance(value, list) and len(value) <= MAX_NDIM and all(
+            isinstance(n, int) and not isinstance(n, bool) and 0 <= n < MAX_DIM for n in value
         )
         if not ok:
-            check.fail(key, "an index: a list of whole numbers >= 0", value)
+            check.fail(key, f"an index: a list of at most {MAX_NDIM} whole numbers from 0 to "
+                            f"{MAX_DIM - 1}", value)
         return tuple(value)
     if kind == "number":
         return check.number(key, value)
@@ -307,11 +355,12 @@ def _clip(path: str, position: int, raw: Any, lesson_seed: int | None) -> ClipSp
     clip_id = raw.get("id")
     if not isinstance(clip_id, str):
         check.fail("id", "a string of letters, digits and dashes", clip_id)
-    if len(clip_id) > MAX_ID_LENGTH or not ID_PATTERN.match(clip_id):
+    # fullmatch: "$" alone also matches before a final newline, and "ew\n" is no folder name.
+    if len(clip_id) > MAX_ID_LENGTH or not ID_PATTERN.fullmatch(clip_id):
         check.fail("id", f"letters, digits and single dashes (at most {MAX_ID_LENGTH})", clip_id)
     check = _Checker(path, clip_id)
     kind = raw.get("kind", "code" if "code" in raw else None)
-    if kind not in KINDS:
+    if not isinstance(kind, str) or kind not in KINDS:
         check.fail("kind", f"one of {', '.join(KINDS)}", kind)
     schema = KINDS[kind]
     allowed = set(COMMON_KEYS) | set(schema.settings)
@@ -321,10 +370,8 @@ def _clip(path: str, position: int, raw: Any, lesson_seed: int | None) -> ClipSp
     if unknown:
         check.fail(unknown[0], f"one of the keys of a {kind!r} clip: {', '.join(sorted(allowed))}",
                    unknown[0])
-    title = check.string("title", raw.get("title"))
-    seed = raw.get("seed", lesson_seed)
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        check.fail("seed", "a whole number >= 0 (here or at the top of the lesson)", seed)
+    title = check.text("title", raw.get("title"))
+    seed = check.seed("seed", raw.get("seed", lesson_seed), " (here or at the top of the lesson)")
     raw_tensors = raw.get("tensors", {})
     if not isinstance(raw_tensors, dict):
         check.fail("tensors", "a table of named tensors", raw_tensors)
@@ -374,11 +421,18 @@ def _code(check: _Checker, kind: str, raw: dict[str, Any]) -> tuple[str | None, 
     if not isinstance(raw_say, dict):
         check.fail("say", "a table of line number = sentence, e.g. { 3 = \"...\" }", raw_say)
     say: dict[int, str] = {}
+    for number, line in enumerate(lines, 1):
+        # Tabs indent; any other control or bidi-override character could make the code read
+        # differently on screen from how it runs.
+        problem = text_problem(line.replace("\t", " "))
+        if problem is not None:
+            check.fail("code", f"{problem[0]}, found {problem[1]} of line {number}", show=False)
     for key, sentence in raw_say.items():
-        if not key.isdigit() or not 1 <= int(key) <= len(lines):
+        # isascii: "²".isdigit() is True, and int("²") fails.
+        if not (key.isascii() and key.isdigit()) or not 1 <= int(key) <= len(lines):
             check.fail(f"say.{key}", f"a line number of the code, 1 to {len(lines)}",
                        key)
-        say[int(key)] = check.string(f"say.{key}", sentence)
+        say[int(key)] = check.text(f"say.{key}", sentence, max_length=None)
     return code, say
 
 
@@ -387,18 +441,24 @@ def parse_lesson(text: str, path: str = "<lesson>") -> Lesson:
     check = _Checker(path)
     try:
         data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+    except ValueError as exc:  # TOMLDecodeError, or an integer of more than 4300 digits
         check.fail(None, "valid TOML", str(exc).replace("\n", " "), show=True)
+    except RecursionError:
+        check.fail(None, "valid TOML with arrays and inline tables nested less deeply",
+                   show=False)
     unknown = sorted(set(data) - {"title", "seed", "clips"})
     if unknown:
         check.fail(unknown[0], "only the top-level keys title, seed and [[clips]]", unknown[0])
-    title = check.string("title", data.get("title"))
+    title = check.text("title", data.get("title"))
     seed = data.get("seed")
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
-        check.fail("seed", "a whole number >= 0", seed)
+    if seed is not None:
+        check.seed("seed", seed, "")
     raw_clips = data.get("clips")
     if not isinstance(raw_clips, list) or not raw_clips:
         check.fail("clips", "at least one [[clips]] table", raw_clips)
+    if len(raw_clips) > MAX_CLIPS:
+        check.fail("clips", f"at most {MAX_CLIPS} [[clips]] tables", f"{len(raw_clips)}",
+                   show=False)
     clips = [_clip(path, i, raw, seed) for i, raw in enumerate(raw_clips)]
     seen: set[str] = set()
     for clip in clips:
@@ -418,10 +478,35 @@ def parse_lesson(text: str, path: str = "<lesson>") -> Lesson:
 def load_lesson(path: str | Path | None = None) -> Lesson:
     """Read and check a lesson file (the default lesson when ``path`` is None)."""
     target = Path(path) if path is not None else default_lesson_path()
+    return parse_lesson(_read(target), str(path if path is not None else target))
+
+
+_SPECIAL = ((stat.S_ISDIR, "a folder"), (stat.S_ISCHR, "a character device"),
+            (stat.S_ISBLK, "a block device"), (stat.S_ISFIFO, "a named pipe"),
+            (stat.S_ISSOCK, "a socket"))
+
+
+def _read(target: Path) -> str:
+    """The text of a lesson file: a regular file of at most MAX_LESSON_BYTES of UTF-8."""
     try:
-        text = target.read_text(encoding="utf-8")
+        # O_NONBLOCK: opening a named pipe must not wait for a writer (it is refused below).
+        descriptor = os.open(target, os.O_RDONLY | os.O_NONBLOCK)
     except FileNotFoundError:
         raise LessonError(f"{target}: no such lesson file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise LessonError(f"{target}: cannot read the lesson file ({exc})") from None
-    return parse_lesson(text, str(path if path is not None else target))
+    except OSError as exc:
+        raise LessonError(f"{target}: cannot read the lesson file ({exc.strerror})") from None
+    with os.fdopen(descriptor, "rb") as handle:
+        mode = os.fstat(handle.fileno()).st_mode
+        for test, name in _SPECIAL:
+            if test(mode):
+                raise LessonError(f"{target}: expected a lesson file, found {name}")
+        # /dev/zero never ends: read one byte past the cap, never the whole thing.
+        data = handle.read(MAX_LESSON_BYTES + 1)
+    if len(data) > MAX_LESSON_BYTES:
+        raise LessonError(f"{target}: expected a lesson file of at most {MAX_LESSON_BYTES} "
+                          f"bytes, found a longer one")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise LessonError(f"{target}: expected UTF-8 text, found byte 0x{data[exc.start]:02x} "
+                          f"at offset {exc.start}") from None
