@@ -495,11 +495,12 @@ def _read(target: Path) -> str:
         raise LessonError(f"{target}: no such lesson file") from None
     except OSError as exc:
         raise LessonError(f"{target}: cannot read the lesson file ({exc.strerror})") from None
+    mode = os.fstat(descriptor).st_mode
+    for test, name in _SPECIAL:
+        if test(mode):
+            os.close(descriptor)
+            raise LessonError(f"{target}: expected a lesson file, found {name}")
     with os.fdopen(descriptor, "rb") as handle:
-        mode = os.fstat(handle.fileno()).st_mode
-        for test, name in _SPECIAL:
-            if test(mode):
-                raise LessonError(f"{target}: expected a lesson file, found {name}")
         # /dev/zero never ends: read one byte past the cap, never the whole thing.
         data = handle.read(MAX_LESSON_BYTES + 1)
     if len(data) > MAX_LESSON_BYTES:
