@@ -42,6 +42,11 @@ def atomic_path(final: Path) -> Iterator[Path]:
         yield tmp
         _fsync(tmp)
         os.replace(tmp, final)
+    except OSError as exc:
+        # fsync and write errors (a full disk) name no file; say which one was being written.
+        if exc.filename is None:
+            exc.filename = str(final)
+        raise
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
