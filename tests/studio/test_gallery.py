@@ -153,3 +153,88 @@ def test_gallery_escapes_every_text() -> None:
     assert '"><b>' not in page
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#x27;quotes&#x27;" in page
     assert "http://" not in page and "https://" not in page
+
+
+# Titles a course author (or a hand-edited manifest) could write: every one is plain text as far
+# as the lesson checks go, and each runs script if the page ever fails to escape it.
+HOSTILE_TITLES = [
+    "<script>parent.__pwned = 1; alert(1)</script>",
+    '"><img src=x onerror="parent.__pwned = 1; alert(2)">',
+    "'><svg onload='parent.__pwned = 1'>",
+    '</h2></figcaption><a id="x" href="javascript:parent.__pwned = 1">go</a>',
+    '<iframe src="javascript:parent.__pwned = 1"></iframe>',
+    "</textarea><script>parent.__pwned = 1</script>",
+]
+LESSON_TITLE = "</title><script>parent.__pwned = 1</script>"
+
+HOSTILE_CHECK = """<!DOCTYPE html>
+<html><body><pre id="result">pending</pre><iframe id="gallery"></iframe>
+<script>
+window.__pwned = 0;
+window.__dialogs = 0;
+for (const name of ["alert", "confirm", "prompt"]) {
+  window[name] = () => { window.__dialogs += 1; };
+}
+const frame = document.getElementById("gallery");
+frame.addEventListener("load", () => {
+  const win = frame.contentWindow, doc = frame.contentDocument;
+  const attrs = [];
+  for (const el of doc.querySelectorAll("*")) {
+    for (const a of el.attributes) {
+      if (a.name.startsWith("on") || /^\\s*javascript:/i.test(a.value)) attrs.push(a.name);
+    }
+  }
+  setTimeout(() => {
+    document.getElementById("result").textContent = JSON.stringify({
+      pwned: window.__pwned, dialogs: window.__dialogs,
+      scripts: doc.querySelectorAll("script").length,
+      iframes: doc.querySelectorAll("iframe").length,
+      links: doc.querySelectorAll("a").length, images: doc.querySelectorAll("img, svg").length,
+      attrs, title: doc.title, h1: doc.querySelector("h1").textContent,
+      h2: [...doc.querySelectorAll("h2")].map(h => h.textContent),
+    });
+  }, 500);
+});
+frame.src = "index.html";
+</script></body></html>
+"""
+
+
+def test_hostile_titles_stay_text_in_chromium(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    import studio.build
+    from studio.build import BuildOptions, build
+    from tests.studio.conftest import FakePool
+
+    monkeypatch.setattr(studio.build, "WorkerPool", FakePool)
+    clips = "".join(
+        f'[[clips]]\nid = "c{n}"\nkind = "strides"\ntitle = {json.dumps(title)}\n'
+        f"tensors.x = {{ shape = [2, 3] }}\n\n" for n, title in enumerate(HOSTILE_TITLES))
+    lesson = tmp_path / "hostile.toml"
+    lesson.write_text(f"title = {json.dumps(LESSON_TITLE)}\nseed = 1\n\n{clips}")
+    media = tmp_path / "media"
+    assert build(BuildOptions(lesson=str(lesson), quality="test", media=media)).ok
+    # A hand-edited entry pointing at a javascript: URL is dropped before the page is written.
+    data = json.loads((media / "manifest.json").read_text())
+    data["clips"].append({**data["clips"][0], "id": "evil",
+                          "files": {**data["clips"][0]["files"],
+                                    "poster": "javascript:parent.__pwned=1"}})
+    (media / "manifest.json").write_text(json.dumps(data))
+    assert build(BuildOptions(lesson=str(lesson), quality="test", media=media)).ok
+    (media / "check.html").write_text(HOSTILE_CHECK)
+    handler = functools.partial(_QuietHandler, directory=str(media))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        dom = _dump_dom(f"http://127.0.0.1:{server.server_address[1]}/check.html")
+    finally:
+        server.shutdown()
+        server.server_close()
+    found = re.search(r'<pre id="result">(.*?)</pre>', dom, re.S)
+    assert found, dom[:2000]
+    result = json.loads(html.unescape(found.group(1)))
+    assert result == {
+        "pwned": 0, "dialogs": 0, "scripts": 1, "iframes": 0, "links": 0, "images": 0,
+        "attrs": [], "title": LESSON_TITLE, "h1": LESSON_TITLE, "h2": HOSTILE_TITLES,
+    }
