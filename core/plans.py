@@ -76,7 +76,9 @@ def join_plan(run: Callable[[list[torch.Tensor]], torch.Tensor], inputs: Sequenc
 def reaches(run: Callable[[list[torch.Tensor]], Any], inputs: Sequence[torch.Tensor],
             which: int) -> list[list[int]]:
     """For each element of input ``which``, the output elements a NaN placed there reaches."""
-    floats = [t.detach().to(torch.float64).clone() for t in inputs]
+    # Contiguous float64 copies: one logical element is one cell, whatever the real strides.
+    floats = [t.detach().to(torch.float64).clone(memory_format=torch.contiguous_format)
+              for t in inputs]
 
     def nan_mask(values: list[torch.Tensor]) -> torch.Tensor:
         out = run(values)

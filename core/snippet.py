@@ -118,6 +118,9 @@ class _Checker(ast.NodeVisitor):
             if isinstance(node.target, ast.Name):
                 self.name(node.target)
                 return [node.target.id]
+            if isinstance(node.target, ast.Subscript):
+                raise self.refuse(node, "augmented assignment into a subscript",
+                                  "x[i] = x[i] + v, or an in-place method such as x[i].add_(v)")
             self.target(node.target)
             return []
         if isinstance(node, ast.Expr):
@@ -229,6 +232,8 @@ class _Checker(ast.NodeVisitor):
     def attribute(self, node: ast.Attribute) -> None:
         self.plain_name(node, node.attr)
         base = node.value
+        if not (isinstance(base, ast.Name) and base.id in MODULES):
+            self.expr(base)  # left to right: torch.hub in torch.hub.load is what is named
         if isinstance(base, ast.Name) and base.id == "torch":
             if node.attr not in DTYPES:
                 raise self.refuse(node, f"torch.{node.attr} as a value",
@@ -242,7 +247,6 @@ class _Checker(ast.NodeVisitor):
         if node.attr not in ATTRIBUTES:
             raise self.refuse(node, f"the attribute .{node.attr}",
                               f"reads of .{', .'.join(ATTRIBUTES)} and method calls")
-        self.expr(base)
 
     def call(self, node: ast.Call) -> None:
         func = node.func
@@ -269,6 +273,7 @@ class _Checker(ast.NodeVisitor):
                     raise self.refuse(func, f"np.random.{func.attr}", "np.random.default_rng")
                 allowed_kwargs = frozenset()
             else:
+                self.expr(base)
                 if func.attr not in _method_names():
                     raise self.refuse(func, f"the method .{func.attr}()",
                                       f"methods .{{{', '.join(sorted(METHODS))}}}")
@@ -277,7 +282,6 @@ class _Checker(ast.NodeVisitor):
                     if func.attr in table:
                         kwargs |= table[func.attr].kwargs
                 allowed_kwargs = frozenset(kwargs)
-                self.expr(base)
         elif isinstance(func, ast.Name):
             raise self.refuse(func, f"a call of {func.id!r}",
                               "torch.<function>(...), np.<function>(...) and tensor methods")

@@ -24,11 +24,16 @@ from core.facts import StorageRegistry, tensor_facts
 from core.lesson import MAX_DIM, MAX_ELEMENTS, MAX_NDIM
 from core.model import (
     SCHEMA_VERSION,
+    Broadcast,
     ErrorFacts,
+    Join,
+    Layout,
+    Matmul,
     OpKind,
     OpRecord,
     Plan,
     ProgramTrace,
+    Reduce,
     Relation,
     Resize,
     Span,
@@ -135,6 +140,8 @@ class _Tracer:
     line: int = 0
     # Addresses the pending in-place op writes, when it writes less than its whole receiver.
     written: list[int] = field(default_factory=list)
+    # id of a tensor -> the name the snippet last read it by.
+    read_as: dict[int, str] = field(default_factory=dict)
 
     # Errors and limits
 
@@ -163,20 +170,24 @@ class _Tracer:
         self.keep.append(value)
         self.refs[id(value)] = ref
         t = _as_tensor(value)
-        blank = self.blank.get(int(t.untyped_storage()._cdata), set())
         if isinstance(value, np.ndarray):
             facts = tensor_facts(t, ref.name, self.statement_code, self.registry,
                                  version=ref.version, storage_label="ndarray")
             facts = replace(facts, library="numpy", printed=_numpy_printed(value),
                             repr=repr(value))
         else:
-            # Only cells this tensor can see matter; storage cells are indexed from 0.
+            blank = self.blank.get(int(t.untyped_storage()._cdata), set())
             facts = tensor_facts(t, ref.name, self.statement_code, self.registry,
                                  uninitialized=sorted(blank), version=ref.version)
         self.tensors.append(facts)
         return facts
 
     def ref_of(self, value: Any) -> TensorRef:
+        # One object may be bound to two names (x.contiguous() of a contiguous x is x itself):
+        # the name the code just read it by is the one it means.
+        name = self.read_as.get(id(value))
+        if name is not None and self.env.get(name) is value:
+            return TensorRef(name, self.versions[name])
         ref = self.refs.get(id(value))
         if ref is None:  # e.g. an element of a tuple a reduction returned
             ref = self.new_ref("value")
@@ -250,6 +261,8 @@ class _Tracer:
             if node.id not in self.env:
                 raise self.refuse(node, f"the name {node.id!r} before it is defined",
                                   "names bound by an earlier statement or the clip's tensors")
+            if _is_array(value):
+                self.read_as[id(value)] = node.id
             return value
         if isinstance(node, ast.Constant):
             return node.value
@@ -398,7 +411,10 @@ class _Tracer:
         if spec.kind == OpKind.CREATE:
             self.check_data(node, spec, args)
         inputs = _array_inputs(args)
-        before = [(int(_as_tensor(v).untyped_storage()._cdata), _byte_range(v)) for v in inputs]
+        # An ndarray has no torch storage object: -1, never equal to a real one (a temporary
+        # from_numpy storage could be freed and its address reused by the call's own).
+        before = [(-1 if isinstance(v, np.ndarray) else int(v.untyped_storage()._cdata),
+                   _byte_range(v)) for v in inputs]
         moved_from = [_as_tensor(v).untyped_storage().data_ptr() for v in inputs]
         code = self.snippet.segment(node)
         span = _span(node)
@@ -430,12 +446,47 @@ class _Tracer:
         relations = tuple(self.relation(ref, before_v, outputs[0] if outputs else None, kind)
                           for ref, before_v in zip(input_refs, before, strict=True))
         plan = self.plan(node, spec, kind, args, kwargs, inputs, outputs, result)
+        if outputs and not any(r.same_storage for r in relations):
+            self.carry_undefined(plan, input_refs, outputs[0], out_refs[0])
         text = None if outputs else _python_text(result)
         self.ops.append(OpRecord(span=span, code=code, op=spec.op, kind=kind, inputs=input_refs,
                                  outputs=tuple(out_refs), relations=relations, plan=plan,
                                  result=text, args=_args_text(args[len(inputs[:1]):], kwargs)
                                  if spec.kind != OpKind.CREATE else _args_text(args, kwargs)))
         return result
+
+    def facts_of(self, ref: TensorRef) -> TensorFacts:
+        return next(t for t in reversed(self.tensors) if t.ref == ref)
+
+    def carry_undefined(self, plan: Plan | None, inputs: tuple[TensorRef, ...], out: Any,
+                        out_ref: TensorRef) -> None:
+        """Elements computed from uninitialised memory are uninitialised too (not numbers)."""
+        unknown = [{k for k, v in enumerate(self.facts_of(r).values) if v is None}
+                   for r in inputs]
+        if not any(unknown) or isinstance(out, np.ndarray):
+            return
+        hit: set[int] = set()
+        if isinstance(plan, Layout):
+            hit = {k for k, src in enumerate(plan.sources) if src in unknown[0]}
+        elif isinstance(plan, Join):
+            hit = {k for k, (p, e) in enumerate(plan.sources) if e in unknown[p]}
+        elif isinstance(plan, Broadcast):
+            hit = {k for k, srcs in enumerate(plan.sources)
+                   if any(e in unknown[i] for i, e in enumerate(srcs))}
+        elif isinstance(plan, Reduce):
+            hit = {k for k, group in enumerate(plan.groups) if set(group) & unknown[0]}
+        elif isinstance(plan, Matmul):
+            hit = {k for k, terms in enumerate(plan.terms)
+                   if any(i in unknown[0] or j in unknown[1] for i, j in terms)}
+        else:
+            hit = set(range(_as_tensor(out).numel()))  # no plan: assume the worst
+        if not hit:
+            return
+        facts = self.facts_of(out_ref)
+        blank = self.blank.setdefault(int(out.untyped_storage()._cdata), set())
+        blank |= {facts.storage_index[k] for k in hit}
+        self.tensors.remove(facts)
+        self.record(out, out_ref)
 
     def outputs(self, node: ast.AST, result: Any) -> list[Any]:
         if _is_array(result):
@@ -548,10 +599,7 @@ class _Tracer:
 
     def augassign(self, node: ast.AugAssign) -> TensorRef | None:
         name, _fn = BINARY[type(node.op)]
-        if isinstance(node.target, ast.Subscript):
-            raise self.refuse(node, "augmented assignment into a subscript",
-                              "x[i] = x[i] + v, or an in-place method such as x[i].add_(v)")
-        assert isinstance(node.target, ast.Name)
+        assert isinstance(node.target, ast.Name)  # the checker refused every other target
         current = self.expr(ast.Name(id=node.target.id, ctx=ast.Load(), lineno=node.lineno,
                                      col_offset=node.col_offset))
         value = self.expr(node.value)
@@ -575,7 +623,7 @@ class _Tracer:
         code = self.snippet.segment(node)
         span = _span(node)
         writer_t = _as_tensor(writer)
-        cdata = int(writer_t.untyped_storage()._cdata)
+        cdata = -1 if isinstance(writer, np.ndarray) else int(writer_t.untyped_storage()._cdata)
         if spec.kind == OpKind.RESIZE:
             return self.resized(node, spec, writer, refs, before, old_ptr, args, kwargs)
         # setitem and += name the cells they write; a method like mul_ writes all of writer.
@@ -585,7 +633,9 @@ class _Tracer:
         base = writer_t.untyped_storage().data_ptr()
         size = writer_t.element_size()
         cells = tuple(sorted({(a - base) // size for a in written_set}))
-        if cdata in self.blank:
+        # Writing a value makes a cell defined; mul_/add_ of uninitialised bytes leave it as
+        # undefined as before (garbage times 3 is still garbage, and differs run to run).
+        if cdata in self.blank and spec.op in _DEFINING_WRITES:
             self.blank[cdata] -= set(cells)
         writer_addresses = _addresses(writer)
         elements = tuple(k for k, a in enumerate(writer_addresses) if a in written_set)
@@ -593,7 +643,7 @@ class _Tracer:
         facts = self.record(writer, new_writer)
         aliases = []
         for name, value in self.bound_arrays():
-            if value is writer:
+            if name == refs[0].name:
                 continue
             reached = tuple(k for k, a in enumerate(_addresses(value)) if a in written_set)
             if reached:
@@ -629,7 +679,7 @@ class _Tracer:
         facts = self.record(writer, new_writer)
         aliases = []
         for name, value in self.bound_arrays():
-            if value is writer or isinstance(value, np.ndarray):
+            if name == refs[0].name or isinstance(value, np.ndarray):
                 continue
             if int(value.untyped_storage()._cdata) == cdata:
                 ref = self.new_ref(name)
@@ -709,6 +759,10 @@ _AUGMENTED: dict[str, Callable[..., Any]] = {
     "add": torch.Tensor.add_, "sub": torch.Tensor.sub_, "mul": torch.Tensor.mul_,
     "div": torch.Tensor.div_,
 }
+
+
+# In-place ops whose new values do not depend on the old ones.
+_DEFINING_WRITES = frozenset({"setitem", "zero_", "fill_"})
 
 
 class _Raised(Exception):

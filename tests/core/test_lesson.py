@@ -149,3 +149,71 @@ def test_command_line_process_exits_2_without_traceback(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
     assert "key 'id'" in done.stderr
+
+
+CODE_CLIP = '''
+[[clips]]
+id = "snip"
+title = "Snippet"
+code = """
+x = torch.arange(3.).view(3, 1)
+y = x + 1
+"""
+'''
+
+BAD_CODE = [
+    pytest.param('[[clips]]\nid = "snip"\ntitle = "Snippet"\ncode = 3\n', "code",
+                 "a non-empty string of PyTorch code", id="code-not-a-string"),
+    pytest.param(CODE_CLIP.replace("y = x + 1", "import os"), "code",
+                 "line 2:0: import is not allowed", id="code-import"),
+    pytest.param(CODE_CLIP.replace("y = x + 1", "y = open('f')"), "code",
+                 "line 2:4: a call of 'open' is not allowed", id="code-open"),
+    pytest.param(CODE_CLIP + 'say = { 9 = "no such line" }\n', "say.9",
+                 "a line number of the code, 1 to 2", id="say-line-out-of-range"),
+    pytest.param(CODE_CLIP + 'say = { 1 = 5 }\n', "say.1", "a non-empty string",
+                 id="say-not-a-string"),
+    pytest.param(CODE_CLIP + 'say = "words"\n', "say", "a table of line number",
+                 id="say-not-a-table"),
+    pytest.param(CODE_CLIP + 'tensors."bad name" = { shape = [2] }\n', "tensors.bad name",
+                 "a Python name", id="input-not-a-name"),
+    pytest.param(CODE_CLIP.replace("y = x + 1", "y = x.view(5, 5, 5)"), "code",
+                 None, id="torch-error-is-not-bad-input"),
+]
+
+
+@pytest.mark.parametrize(("clip", "key", "expected"), BAD_CODE)
+def test_bad_code_clip_is_one_clear_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], clip: str, key: str,
+    expected: str | None,
+) -> None:
+    status, err = run_trace(tmp_path, 'title = "T"\nseed = 7\n' + clip, capsys)
+    if expected is None:  # a torch error is a result the clip shows, not bad input
+        assert status == 0, err
+        return
+    assert status == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert f"clip 'snip': key '{key}'" in lines[0]
+    assert expected in lines[0]
+
+
+def test_code_clip_traces_with_its_inputs_and_words(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    import torch
+
+    clip = CODE_CLIP.replace('title = "Snippet"', 'title = "Snippet"\n'
+                             'tensors.w = { shape = [3, 1] }\nsay = { 2 = "add one" }')
+    clip = clip.replace("y = x + 1", "y = x + w")
+    status, _ = run_trace(tmp_path, 'title = "T"\nseed = 7\n' + clip, capsys)
+    assert status == 0
+    status = main(["trace", "--lesson", str(tmp_path / "lesson.toml")])
+    data = json.loads(capsys.readouterr().out)["traces"][0]
+    torch.manual_seed(7)
+    w = torch.randn(3, 1)
+    y = torch.arange(3.0).view(3, 1) + w
+    tensors = {t["name"]: t for t in data["tensors"]}
+    assert tensors["y"]["values"] == y.reshape(-1).tolist()
+    assert data["statements"][1]["say"] == "add one"
