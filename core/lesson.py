@@ -114,6 +114,10 @@ class Lesson:
 class KindSchema:
     tensors: tuple[str, ...]
     settings: dict[str, tuple[str, Any]]  # key -> (setting kind, default or REQUIRED)
+    # Written as code: the clip's `code` is what runs, and the kind names the story told.
+    code: bool = False
+    # Settings this kind had before it was written as code -> the line of code that replaces it.
+    retired: dict[str, str] = field(default_factory=dict)
 
 
 REQUIRED = object()
@@ -136,15 +140,9 @@ KINDS: dict[str, KindSchema] = {
             "batch_case": ("shape-pair", REQUIRED),
         },
     ),
-    "view": KindSchema(
-        ("features", "weights"),
-        {
-            "view_shape": ("shape", REQUIRED),
-            "bad_shape": ("shape", REQUIRED),
-            "change_index": ("index", REQUIRED),
-            "change_value": ("number", REQUIRED),
-        },
-    ),
+    "view": KindSchema((), {}, code=True, retired={
+        "view_shape": "v = weights.view(5, 1)", "bad_shape": "weights.view(2, 3)",
+        "change_index": "v[2, 0] = 0.0", "change_value": "v[2, 0] = 0.0"}),
     "reshape": KindSchema(
         ("x",),
         {
@@ -163,7 +161,7 @@ KINDS: dict[str, KindSchema] = {
         ("features", "W1", "W2", "B1", "B2"), {"activation": ("activation", "sigmoid")}
     ),
     # A snippet of the author's own: any tensors as inputs, the steps come from the code.
-    "code": KindSchema((), {}),
+    "code": KindSchema((), {}, code=True),
     "summary": KindSchema(
         (),
         {"view_clip": ("clip", REQUIRED), "reshape_clip": ("clip", REQUIRED),
@@ -364,9 +362,15 @@ def _clip(path: str, position: int, raw: Any, lesson_seed: int | None) -> ClipSp
         check.fail("kind", f"one of {', '.join(KINDS)}", kind)
     schema = KINDS[kind]
     allowed = set(COMMON_KEYS) | set(schema.settings)
-    if kind == "code":
+    if schema.code:
         allowed |= set(CODE_KEYS)
     unknown = sorted(set(raw) - allowed)
+    retired = [key for key in unknown if key in schema.retired]
+    if retired:
+        key = retired[0]
+        check.fail(key, f"the clip's code instead (a {kind!r} clip is now written as code: put "
+                        f"a line such as `{schema.retired[key]}` in code = \"\"\"...\"\"\")",
+                   key)
     if unknown:
         check.fail(unknown[0], f"one of the keys of a {kind!r} clip: {', '.join(sorted(allowed))}",
                    unknown[0])
@@ -376,7 +380,7 @@ def _clip(path: str, position: int, raw: Any, lesson_seed: int | None) -> ClipSp
     if not isinstance(raw_tensors, dict):
         check.fail("tensors", "a table of named tensors", raw_tensors)
     for name in raw_tensors:
-        if kind == "code":
+        if schema.code:
             if not NAME_PATTERN.fullmatch(name) or name in ("torch", "np"):
                 check.fail(f"tensors.{name}", "a Python name such as x or W1", name)
             continue
@@ -400,18 +404,19 @@ def _clip(path: str, position: int, raw: Any, lesson_seed: int | None) -> ClipSp
             check.fail(key, f"a value ({setting_kind})", show=False)
         else:
             settings[key] = default
-    code, say = _code(check, kind, raw)
+    code, say = _code(check, schema, raw)
     return ClipSpec(id=clip_id, title=title, kind=kind, seed=seed, tensors=tuple(tensors),
                     settings=settings, source=path, code=code, say=say)
 
 
-def _code(check: _Checker, kind: str, raw: dict[str, Any]) -> tuple[str | None, dict[int, str]]:
+def _code(check: _Checker, schema: KindSchema,
+          raw: dict[str, Any]) -> tuple[str | None, dict[int, str]]:
     """A code clip's snippet and its words per line.
 
     The snippet is checked against the allowlist when it is traced (core/snippet.py), so reading
     a lesson never imports torch; a no-op build stays fast.
     """
-    if kind != "code":
+    if not schema.code:
         return None, {}
     code = raw.get("code")
     if not isinstance(code, str) or not code.strip():

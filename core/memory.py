@@ -10,6 +10,9 @@ import torch
 from core.facts import ErrorFacts, StorageRegistry, TensorFacts, attempt, tensor_facts
 from core.inputs import make_array, make_tensors, refuse, spec_code, torch_accepts
 from core.lesson import ClipSpec
+from core.model import OpKind, ProgramTrace, Write, logical_indices
+from core.program import program_trace
+from core.story import need
 
 __all__ = [
     "NumpyBridgeTrace",
@@ -39,12 +42,19 @@ def _dims(shape: tuple[int, ...]) -> str:
 
 @dataclass(frozen=True)
 class ViewTrace:
-    """``weights.view(shape)`` shares memory; a change through it shows in ``weights``."""
+    """``weights.view(shape)`` shares memory; a change through it shows in ``weights``.
+
+    ``program`` is the clip's code as it ran; ``view_op``, ``change_op`` and ``bad_op`` index
+    its op records (their spans say which code to point at).
+    """
 
     clip_id: str
     kind: str
     title: str
-    code: tuple[str, ...]
+    program: ProgramTrace
+    view_op: int
+    change_op: int
+    bad_op: int
     source: TensorFacts
     view: TensorFacts
     shares_storage: bool
@@ -156,38 +166,37 @@ class NumpyBridgeTrace:
 
 
 def view_trace(clip: ClipSpec) -> ViewTrace:
-    """Trace ``weights.view(shape)``, a change through the view, and a refused view."""
-    t = make_tensors(clip)
-    reg = StorageRegistry()
-    weights = t["weights"]
-    shape, bad_shape = clip.settings["view_shape"], clip.settings["bad_shape"]
-    index = clip.settings["change_index"]
-    view_code = f"v = weights.view({_dims(shape)})"
-    view = torch_accepts(clip, "view_shape", view_code, lambda: weights.view(shape))
-    if len(index) != view.dim() or any(i >= n for i, n in zip(index, view.shape, strict=False)):
-        raise refuse(clip, "change_index", f"an index inside torch.Size({list(view.shape)})",
-                     str(list(index)))
-    bad_code = f"weights.view({_dims(bad_shape)})"
-    _, bad = attempt(bad_code, lambda: weights.view(bad_shape))
-    if bad is None:
-        raise refuse(clip, "bad_shape", "a shape torch refuses to view weights as",
-                     str(list(bad_shape)))
-    source = tensor_facts(weights, "weights", spec_code(clip.tensor("weights")), reg)
-    view_facts = tensor_facts(view, "v", view_code, reg)
-    value = clip.settings["change_value"]
-    change_code = f"v[{', '.join(map(str, index))}] = {value}"
-    view[index] = value
-    code = (
-        f"torch.manual_seed({clip.seed})",
-        *(spec_code(spec) for spec in clip.tensors),
-        view_code, change_code, bad_code,
-    )
+    """Trace the clip's code: a view that works, a write through it, a view torch refuses."""
+    program = program_trace(clip)
+    ops = program.ops
+    view_op = need(clip, program, "a view that works, e.g. v = weights.view(5, 1)",
+                   lambda op: op.op == "view" and op.error is None)
+    change_op = need(clip, program, "a write through the view, e.g. v[2, 0] = 0.0",
+                     lambda op: op.kind == OpKind.WRITE and op.inputs[0] == ops[view_op].outputs[0],
+                     after=view_op)
+    bad_op = need(clip, program, "a view torch refuses, e.g. weights.view(2, 3)",
+                  lambda op: op.op == "view" and op.error is not None)
+    view_record, change = ops[view_op], ops[change_op]
+    write = change.plan
+    assert isinstance(write, Write)
+    seen = dict(write.aliases)
+    source_ref = view_record.inputs[0]
+    after = next((ref for ref in seen if ref.name == source_ref.name), None)
+    if after is None:
+        raise refuse(clip, "code", f"a write that {source_ref.name} sees through the view",
+                     change.code)
+    view_facts = program.tensor(view_record.outputs[0])
+    bad = ops[bad_op].error
+    assert bad is not None
+    statement = next(s for s in program.statements if change_op in s.ops)
     return ViewTrace(
-        clip_id=clip.id, kind=clip.kind, title=clip.title, code=code,
-        source=source, view=view_facts, shares_storage=same_storage(weights, view),
-        change_code=change_code, change_index=tuple(index),
-        source_after=tensor_facts(weights, "weights", change_code, reg),
-        view_after=tensor_facts(view, "v", change_code, reg),
+        clip_id=clip.id, kind=clip.kind, title=clip.title, program=program,
+        view_op=view_op, change_op=change_op, bad_op=bad_op,
+        source=program.tensor(source_ref), view=view_facts,
+        shares_storage=view_record.relations[0].same_storage,
+        change_code=statement.code,
+        change_index=logical_indices(view_facts.shape)[write.elements[0]],
+        source_after=program.tensor(after), view_after=program.tensor(write.writer),
         bad=bad,
     )
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any, TypeVar
 
 from core.arithmetic import (
@@ -15,7 +14,6 @@ from core.arithmetic import (
     neuron_trace,
     two_layer_trace,
 )
-from core.inputs import make_tensors
 from core.lesson import ClipSpec, Lesson, LessonError
 from core.matmul import MatmulShapesTrace, MmVsMatmulTrace, matmul_shapes_trace, mm_vs_matmul_trace
 from core.memory import (
@@ -31,10 +29,9 @@ from core.memory import (
     view_trace,
 )
 from core.model import ProgramTrace
+from core.program import program_trace
 from core.serial import from_dict, to_json
-from core.snippet import parse_snippet
 from core.summary import SummaryTrace, summary_trace
-from core.tracer import run_snippet
 
 __all__ = [
     "TRACE_TYPES",
@@ -74,17 +71,6 @@ TRACE_TYPES: dict[str, type] = {
                 ViewTrace, ReshapeTrace, ResizeTrace, StridesTrace, NumpyBridgeTrace, SummaryTrace,
                 ProgramTrace)
 }
-
-
-def program_trace(clip: ClipSpec) -> ProgramTrace:
-    """Trace a code clip: its tensors drawn after the seed, then its snippet op by op."""
-    assert clip.code is not None
-    inputs = make_tensors(clip)
-    snippet = parse_snippet(clip.code, f"{clip.source}: clip {clip.id!r}: key 'code'",
-                            tuple(inputs))
-    trace = run_snippet(snippet, dict(inputs), clip.seed, reseed=False)
-    statements = tuple(replace(s, say=clip.say.get(s.span.line)) for s in trace.statements)
-    return replace(trace, clip_id=clip.id, title=clip.title, statements=statements)
 
 
 BUILDERS["code"] = program_trace

@@ -255,8 +255,9 @@ class _Tracer:
         if isinstance(node, ast.Name):
             value = self.env.get(node.id)
             if isinstance(value, _Failed):
+                message = value.error.message.splitlines()[0] if value.error.message else ""
                 raise self.refuse(node, f"reading {node.id!r}",
-                                  f"line {value.line} raised {value.error.type}, so "
+                                  f"line {value.line} raised {value.error.type}: {message}; so "
                                   f"{node.id!r} was never bound")
             if node.id not in self.env:
                 raise self.refuse(node, f"the name {node.id!r} before it is defined",

@@ -22,13 +22,14 @@ from manim import (
 )
 
 from core.lesson import load_lesson
+from core.model import ProgramTrace, Span
 from core.trace import trace_of
 from scenes.components.caption_bar import CaptionBar
 from scenes.components.code_line import CodeLine
 from scenes.components.text import label, wrapped
 from scenes.theme import THEMES, Theme, theme_from_env
 
-__all__ = ["READING_SPEED", "Step", "TraceScene"]
+__all__ = ["READING_SPEED", "Step", "TraceScene", "bound_on"]
 
 T = TypeVar("T")
 
@@ -70,6 +71,7 @@ class TraceScene(Scene, Generic[T]):
         self.caption_bar: CaptionBar | None = None
         self.code: CodeLine | None = None
         self.code_mark: VGroup | None = None
+        self.code_first_line = 1
 
     @property
     def trace(self) -> T:
@@ -140,15 +142,35 @@ class TraceScene(Scene, Generic[T]):
         self.play(FadeIn(self.code), run_time=0.5)
         return self.code
 
-    def point_at(self, code: str, span: str | None = None) -> None:
-        """Move the code marker to the line containing ``code`` and box ``span`` in it."""
+    def show_program(self, program: ProgramTrace, first: int = 1,
+                     last: int | None = None) -> CodeLine:
+        """Put lines ``first``..``last`` (1-based, as spans count) of the clip's code on top."""
+        self.code_first_line = first
+        return self.show_code(program.source[first - 1:last])
+
+    def point_at_span(self, span: Span) -> None:
+        """Mark the code an op record came from: its line, its exact columns."""
         assert self.code is not None
-        mark = self.code.mark(self.code.line_index(code), span)
+        line = span.line - self.code_first_line
+        columns = (span.col_start, span.col_end) if span.end_line == span.line else None
+        self._move_mark(self.code.mark(line, columns=columns))
+
+    def point_at_line(self, line: int) -> None:
+        """Mark a whole line of the clip's code (1-based, as spans count)."""
+        assert self.code is not None
+        self._move_mark(self.code.mark(line - self.code_first_line))
+
+    def _move_mark(self, mark: VGroup) -> None:
         if self.code_mark is None:
             self.play(FadeIn(mark), run_time=0.4)
         else:
             self.play(ReplacementTransform(self.code_mark, mark), run_time=0.4)
         self.code_mark = mark
+
+    def point_at(self, code: str, span: str | None = None) -> None:
+        """Move the code marker to the line containing ``code`` and box ``span`` in it."""
+        assert self.code is not None
+        self._move_mark(self.code.mark(self.code.line_index(code), span))
 
     # Closing frame
 
@@ -189,3 +211,8 @@ class TraceScene(Scene, Generic[T]):
             group.scale_to_fit_width(width)
         group.move_to((0.0, (top + bottom) / 2, 0.0))
         return group
+
+
+def bound_on(program: ProgramTrace, name: str) -> int:
+    """The line of the statement that first binds ``name`` (where the code panel starts)."""
+    return next(s.span.line for s in program.statements if s.binds and s.binds.name == name)

@@ -6,7 +6,7 @@ from manim import DOWN, LEFT, RIGHT, UP, Create, FadeIn, FadeOut, VGroup
 
 from core.facts import logical_indices
 from core.memory import ViewTrace
-from scenes.base import TraceScene
+from scenes.base import TraceScene, bound_on
 from scenes.components.error_card import ErrorCard
 from scenes.components.storage_marker import StorageMarker
 from scenes.components.storage_strip import StorageStrip, cell_width_for, change_value
@@ -25,7 +25,8 @@ class ViewSharesStorage(TraceScene[ViewTrace]):
     def construct(self) -> None:
         t = self.trace
         th = self.theme
-        self.show_code(t.code[2:])
+        ops = t.program.ops
+        self.show_program(t.program, first=bound_on(t.program, t.source.name))
         width = cell_width_for(th, *t.source.storage_printed, *t.source_after.storage_printed)
         self.strip = StorageStrip(t.source, th, cell_width=width)
         self.weights = TensorGrid(t.source, th, th.operand_a, cell_width=width, side_labels=True)
@@ -36,7 +37,7 @@ class ViewSharesStorage(TraceScene[ViewTrace]):
         # Section: weights and its storage
         self.step("storage", f"weights is {t.source.size_text}: its {t.source.numel} values "
                              f"sit one after another in a flat storage.")
-        self.point_at(t.code[2])
+        self.point_at_line(bound_on(t.program, t.source.name))
         self.weights_arrows = StrideArrows(self.weights, self.strip, th, th.operand_a)
         self.play(FadeIn(self.weights), FadeIn(self.w_stride), FadeIn(self.strip), run_time=1.0)
         self.play(self.weights_arrows.grow(), run_time=1.2)
@@ -44,7 +45,7 @@ class ViewSharesStorage(TraceScene[ViewTrace]):
         # Section: the view
         self.step("view", f"{t.view.code} is a new tensor with a new shape and new strides, "
                           "over the same storage.")
-        self.point_at(t.view.code, "view")
+        self.point_at_span(ops[t.view_op].span)
         self.v_arrows = StrideArrows(self.v, self.strip, th, th.operand_b, side=LEFT)
         self.marker = StorageMarker(t.shares_storage, t.view.storage, th)
         self.marker.next_to(self.strip.title, UP, buff=0.35).to_edge(LEFT, buff=0.3)
@@ -58,7 +59,7 @@ class ViewSharesStorage(TraceScene[ViewTrace]):
         # Section: a view that cannot exist
         self.step("refused", f"{t.bad.code} fails: {t.source.numel} elements cannot take "
                              f"that shape.")
-        self.point_at(t.bad.code)
+        self.point_at_span(ops[t.bad_op].span)
         card = ErrorCard(t.bad, th, width=11.5)
         card.next_to(self.w_stride, DOWN, buff=0.4).set_x(0)
         gone = [m for m in self.mobjects
@@ -103,7 +104,7 @@ class ViewSharesStorage(TraceScene[ViewTrace]):
         cell = t.view.storage_index[position]
         self.step("change", f"{t.change_code} writes into storage cell {cell}, so weights "
                             f"changes as well.")
-        self.point_at(t.change_code)
+        self.point_at_span(t.program.ops[t.change_op].span)
         lit = [self.v.cells[position], self.strip.cell(cell)]
         lit += [c for k, c in enumerate(self.weights.cells) if t.source.storage_index[k] == cell]
         anims = change_value(_cell(self.v, position), t.view_after.printed[position], th)

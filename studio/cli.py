@@ -96,8 +96,10 @@ def _trace(args: argparse.Namespace) -> int:
         from core.model import ProgramTrace
 
         for trace in traces:
-            if isinstance(trace, ProgramTrace):
-                sys.stdout.write(f"# {trace.clip_id}\n{op_listing(trace)}")
+            # A story clip (view, neuron ...) carries the program it ran.
+            ran = trace if isinstance(trace, ProgramTrace) else getattr(trace, "program", None)
+            if isinstance(ran, ProgramTrace):
+                sys.stdout.write(f"# {ran.clip_id}\n{op_listing(ran)}")
         return 0
     json.dump({"lesson": lesson.path, "traces": [to_dict(t) for t in traces]}, sys.stdout,
               indent=2, ensure_ascii=False)

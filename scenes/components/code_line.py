@@ -44,13 +44,19 @@ class CodeLine(VGroup):
         glyphs = self.lines[line]
         return VGroup(*glyphs.submobjects[first:first + count])
 
-    def mark(self, line: int, span: str | None = None) -> VGroup:
-        """Return ``pointer`` and ``span_box`` moved to a line, boxing ``span`` if given."""
+    def mark(self, line: int, span: str | None = None,
+             columns: tuple[int, int] | None = None) -> VGroup:
+        """Return ``pointer`` and ``span_box`` moved to a line, boxing ``span`` if given.
+
+        ``columns`` (start, end) boxes exactly those characters: an op record's span.
+        """
         target = self.lines[line]
         pointer = self.pointer.copy().set_opacity(1)
         pointer.next_to(target, LEFT, buff=0.2)
         text = self.source[line]
-        if span is not None and span in text:
+        if columns is not None:
+            part = self._glyphs(line, *columns)
+        elif span is not None and span in text:
             start = text.index(span)
             part = self._glyphs(line, start, start + len(span))
         else:

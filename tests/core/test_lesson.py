@@ -120,14 +120,27 @@ def test_bad_input_is_one_clear_line(
 def test_view_shape_torch_refuses_names_the_key(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    text = default_lesson_path().read_text().replace("view_shape = [5, 1]", "view_shape = [3, 1]")
+    text = default_lesson_path().read_text().replace("v = weights.view(5, 1)",
+                                                     "v = weights.view(3, 1)")
     status, err = run_trace(tmp_path, text, capsys)
     assert status == 2
+    assert "clip 'view': key 'code': line 4:0: reading 'v' is not allowed (line 3 raised" in err
     import torch
 
     with pytest.raises(RuntimeError) as raised:
         torch.randn(1, 5).view(3, 1)
-    assert "key 'view_shape'" in err and str(raised.value) in err
+    assert str(raised.value) in err
+
+
+def test_a_retired_setting_says_what_code_to_write(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = default_lesson_path().read_text().replace(
+        'kind = "view"\n', 'kind = "view"\nview_shape = [5, 1]\n')
+    status, err = run_trace(tmp_path, text, capsys)
+    assert status == 2
+    assert "clip 'view': key 'view_shape': expected the clip's code instead" in err
+    assert "`v = weights.view(5, 1)`" in err
 
 
 def test_missing_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

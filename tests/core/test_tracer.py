@@ -33,7 +33,7 @@ def _candidates(x: torch.Tensor, name: str, other: tuple[str, torch.Tensor] | No
     s = tuple(x.shape)
     ops: list[Op] = [
         (f"{name}.view(-1)", lambda t: t.view(-1)),
-        (f"{name}.reshape({_dims(tuple(reversed(s)))},)", lambda t: t.reshape(tuple(reversed(s)))),
+        (f"{name}.reshape({tuple(reversed(s))!r})", lambda t: t.reshape(tuple(reversed(s)))),
         (f"{name}.contiguous()", lambda t: t.contiguous()),
         (f"{name}.clone()", lambda t: t.clone()),
         (f"{name}.unsqueeze(0)", lambda t: t.unsqueeze(0)),
@@ -145,11 +145,18 @@ def programs(draw: st.DrawFn) -> Program:
                 prog.grew = prog.grew or after_cells > before_cells
             else:
                 # Only writes that do not read the old bytes define uninitialised cells.
+                written = set()
                 if code.startswith(f"{name}["):
-                    grown -= _cells(x[0])
+                    written = _cells(x[0])
                 elif ".zero_(" in code:
-                    grown -= _cells(x)
-                fn(x)
+                    written = _cells(x)
+                try:
+                    fn(x)
+                except RuntimeError as exc:  # e.g. a write into an expanded (stride 0) tensor
+                    prog.errors[len(prog.lines) + 1] = str(exc)
+                    prog.lines.append(code)
+                    continue
+                grown -= written
             prog.lines.append(code)
             continue
         code, fn = draw(st.sampled_from(_candidates(x, name, other)))
