@@ -10,7 +10,7 @@ import torch
 from core.facts import ErrorFacts, StorageRegistry, TensorFacts, attempt, tensor_facts
 from core.inputs import make_array, make_tensors, refuse, spec_code, torch_accepts
 from core.lesson import ClipSpec
-from core.model import OpKind, ProgramTrace, Write, logical_indices
+from core.model import OpKind, ProgramTrace, Write, logical_indices, volatile
 from core.program import program_trace
 from core.story import need
 
@@ -152,17 +152,18 @@ class NumpyBridgeTrace:
     numpy_dtype: str
     array_repr: str
     array_printed: tuple[str, ...]
-    array_address: int
     tensor: TensorFacts
-    tensor_address: int
     shares_buffer: bool
     back: TensorFacts
-    back_address: int
     back_shares_buffer: bool
     change_code: str
     array_repr_after: str
     array_printed_after: tuple[str, ...]
     tensor_after: TensorFacts
+    # Real addresses, different every run: marked so the clip hash leaves them out.
+    array_address: int = volatile(default=0)
+    tensor_address: int = volatile(default=0)
+    back_address: int = volatile(default=0)
 
 
 def view_trace(clip: ClipSpec) -> ViewTrace:

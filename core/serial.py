@@ -22,8 +22,14 @@ def to_dict(obj: Any) -> Any:
     """
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         out: dict[str, Any] = {"_type": type(obj).__name__}
-        for field in dataclasses.fields(obj):
+        fields = dataclasses.fields(obj)
+        for field in fields:
             out[field.name] = to_dict(getattr(obj, field.name))
+        # Fields whose values change every run (addresses) name themselves, so a hash of the
+        # JSON can leave them out without a list of names kept by hand (core.model.volatile).
+        changing = [f.name for f in fields if f.metadata.get("volatile")]
+        if changing:
+            out["_volatile"] = changing
         return out
     if isinstance(obj, tuple | list):
         return [to_dict(item) for item in obj]

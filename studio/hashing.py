@@ -14,7 +14,6 @@ from typing import Any
 __all__ = [
     "FORMAT_VERSION",
     "PROJECT_PACKAGES",
-    "VOLATILE_KEYS",
     "ClipInputs",
     "clip_hash",
     "import_closure",
@@ -25,10 +24,6 @@ __all__ = [
 
 # Bumped when the studio's encodings change, so every clip is rebuilt once.
 FORMAT_VERSION = "2"
-# Real memory addresses: different every run, never drawn as numbers that matter.
-VOLATILE_KEYS = frozenset(
-    {"data_ptr", "storage_data_ptr", "array_address", "tensor_address", "back_address"}
-)
 # Packages whose source a scene's frames can depend on; third-party code is pinned by version.
 PROJECT_PACKAGES = ("scenes", "core")
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,8 +35,10 @@ def read_source(path: Path) -> bytes:
 
 
 def _strip(data: Any) -> Any:
+    """Drop the fields each record declares volatile (memory addresses; see core.model)."""
     if isinstance(data, dict):
-        return {k: _strip(v) for k, v in data.items() if k not in VOLATILE_KEYS}
+        changing = set(data.get("_volatile", ())) | {"_volatile"}
+        return {k: _strip(v) for k, v in data.items() if k not in changing}
     if isinstance(data, list):
         return [_strip(v) for v in data]
     return data

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 from core.lesson import load_lesson
+from core.model import TensorFacts
+from core.serial import to_dict
 from studio import hashing
 from studio.build import plan_clips
 from studio.hashing import ClipInputs, clip_hash, import_closure, stable_trace_json
@@ -15,16 +17,23 @@ from tests.studio.conftest import write_lesson
 
 
 def test_volatile_addresses_are_dropped_and_nothing_else() -> None:
-    trace = {"a": {"data_ptr": 1, "storage_data_ptr": 2, "values": [1.5], "offset": 0},
-             "items": [{"array_address": 3, "tensor_address": 4, "back_address": 5, "x": 6}]}
+    """Records name their own volatile fields (core.model.volatile); only those are dropped."""
+    facts = TensorFacts(name="x", code="x", dtype="torch.float32", shape=(1,), strides=(1,),
+                        storage_offset=0, numel=1, element_size=4, is_contiguous=True,
+                        data_ptr=1, storage_data_ptr=2, values=(1.5,))
+    trace = {"a": to_dict(facts), "items": [{"x": 6, "data_ptr": 7}]}
+    assert trace["a"]["_volatile"] == ["data_ptr", "storage_data_ptr"]
     moved = json.loads(json.dumps(trace))
     moved["a"]["data_ptr"] = 999
-    moved["items"][0]["back_address"] = 777
+    moved["a"]["storage_data_ptr"] = 777
     assert stable_trace_json(json.dumps(trace)) == stable_trace_json(json.dumps(moved))
     kept = json.loads(stable_trace_json(json.dumps(trace)))
-    assert kept == {"a": {"values": [1.5], "offset": 0}, "items": [{"x": 6}]}
+    assert "data_ptr" not in kept["a"] and "_volatile" not in kept["a"]
+    assert kept["a"]["values"] == [1.5]
+    # A key of the same name that no record declared volatile stays in the hash.
+    assert kept["items"] == [{"x": 6, "data_ptr": 7}]
     changed = json.loads(json.dumps(trace))
-    changed["a"]["offset"] = 1
+    changed["a"]["storage_offset"] = 1
     assert stable_trace_json(json.dumps(changed)) != stable_trace_json(json.dumps(trace))
 
 
@@ -61,7 +70,8 @@ def test_closure_follows_every_import_form(tmp_path: Path) -> None:
 
 def _inputs(**change: str) -> ClipInputs:
     base = {"clip_id": "c", "scene": "scenes.elementwise:ElementwiseProduct",
-            "trace_json": json.dumps({"data_ptr": 1, "v": [1.0]}), "quality": "low",
+            "trace_json": json.dumps({"_volatile": ["data_ptr"], "data_ptr": 1, "v": [1.0]}),
+            "quality": "low",
             "theme": "dark"}
     base.update(change)
     return ClipInputs(modules=tuple(import_closure("scenes.elementwise")), **base)
@@ -70,8 +80,10 @@ def _inputs(**change: str) -> ClipInputs:
 def test_hash_covers_quality_theme_and_trace_but_not_addresses() -> None:
     reference = clip_hash(_inputs())
     assert clip_hash(_inputs()) == reference
-    assert clip_hash(_inputs(trace_json=json.dumps({"data_ptr": 2, "v": [1.0]}))) == reference
-    assert clip_hash(_inputs(trace_json=json.dumps({"data_ptr": 1, "v": [2.0]}))) != reference
+    moved = {"_volatile": ["data_ptr"], "data_ptr": 2, "v": [1.0]}
+    assert clip_hash(_inputs(trace_json=json.dumps(moved))) == reference
+    changed = {"_volatile": ["data_ptr"], "data_ptr": 1, "v": [2.0]}
+    assert clip_hash(_inputs(trace_json=json.dumps(changed))) != reference
     assert clip_hash(_inputs(quality="high")) != reference
     assert clip_hash(_inputs(theme="light")) != reference
     assert clip_hash(_inputs(scene="scenes.other:Other")) != reference
