@@ -80,4 +80,6 @@ def op_listing(trace: ProgramTrace) -> str:
     for statement in trace.statements:
         out.append(f"line {statement.span.line}: {statement.code}")
         out.extend(_op(trace, trace.ops[i]) for i in statement.ops)
+        if statement.value is not None:
+            out.append(f"  = {statement.value}")
     return "\n".join(out) + "\n"

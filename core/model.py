@@ -344,6 +344,8 @@ class Statement:
     binds: TensorRef | None = None
     say: str | None = None
     error: ErrorFacts | None = None
+    # A Python answer the statement produced (``s = x.shape[0]`` gives ``2``), as Python prints it.
+    value: str | None = None
 
 
 @dataclass(frozen=True)

@@ -216,6 +216,7 @@ class _Tracer:
         first = len(self.ops)
         binds: TensorRef | None = None
         error: ErrorFacts | None = None
+        value: Any = None
         try:
             if isinstance(node, ast.Assign):
                 target = node.targets[0]
@@ -229,14 +230,19 @@ class _Tracer:
                 binds = self.augassign(node)
             else:
                 assert isinstance(node, ast.Expr)
-                self.expr(node.value)
+                value = self.expr(node.value)
         except _Raised as raised:
             error = raised.error
             if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name) \
                     and node.targets[0].id not in self.env:
                 self.env[node.targets[0].id] = _Failed(node.lineno, error)
+        shown = None
+        if error is None and value is not None and not _is_array(value) \
+                and not isinstance(value, _Module | np.random.Generator):
+            shown = _python_text(value)
         return Statement(span=_span(node), code=self.statement_code,
-                         ops=tuple(range(first, len(self.ops))), binds=binds, error=error)
+                         ops=tuple(range(first, len(self.ops))), binds=binds, error=error,
+                         value=shown)
 
     def bind(self, name: str, value: Any) -> TensorRef | None:
         self.env[name] = value

@@ -372,3 +372,14 @@ def test_batched_matmul_terms_pair_the_inner_dimension() -> None:
         got = sum(float(fa[i]) * float(fb[j]) for i, j in terms)
         assert math.isclose(got, float(fc[k]), rel_tol=1e-4, abs_tol=1e-5)
         assert len(terms) == a.shape[-1]
+
+
+def test_python_answers_are_recorded_as_python_prints_them() -> None:
+    trace = trace_code("x = torch.randn(2, 3)\ns = x.shape[0]\nx.t().is_contiguous()\n"
+                       "st = x.t().stride()", "--code")
+    x = torch.randn(2, 3)
+    assert trace.statements[1].value == repr(x.shape[0])
+    assert trace.statements[2].value == repr(x.t().is_contiguous())
+    assert trace.statements[3].value == repr(x.t().stride())
+    query = trace.ops[trace.statements[3].ops[-1]]
+    assert query.kind == OpKind.QUERY and query.result == repr(x.t().stride())
