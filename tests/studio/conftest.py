@@ -39,6 +39,31 @@ tensors.weights = { like = "features" }
 """
 
 
+# The same two clips written as code clips, for tests that render through FakePool: code clips
+# parse under every lesson format since they came, whichever story kinds keep their settings.
+CODE_LESSON = """\
+title = "Tiny <lesson> & friends"
+seed = 3
+
+[[clips]]
+id = "alpha"
+kind = "code"
+title = "Alpha: <b>bold</b> & \\"quoted\\""
+code = "y = features * weights"
+tensors.features = { shape = [1, 2] }
+tensors.weights = { like = "features" }
+
+[[clips]]
+id = "beta"
+kind = "code"
+title = "Beta"
+seed = 11
+code = "y = features * weights"
+tensors.features = { shape = [1, 2] }
+tensors.weights = { like = "features" }
+"""
+
+
 def write_lesson(folder: Path, text: str = TINY_LESSON) -> Path:
     path = folder / "tiny.toml"
     path.write_text(text, encoding="utf-8")
@@ -88,6 +113,18 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
             done.write_text(json.dumps({"returncode": result.returncode,
                                         "stdout": result.stdout, "stderr": result.stderr}))
     yield folder
+
+
+@pytest.fixture()
+def fake(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Renders go through :class:`FakePool`, and code clips count as drawable even where no
+    code scene is registered (what is tested is the build's file handling, not a scene)."""
+    import studio.build
+    from scenes import registry
+
+    monkeypatch.setattr(studio.build, "WorkerPool", FakePool)
+    monkeypatch.setitem(registry.SCENES, "code",
+                        registry.SCENES.get("code", ("scenes.base", "TraceScene")))
 
 
 class FakePool:

@@ -200,16 +200,13 @@ frame.src = "index.html";
 """
 
 
-def test_hostile_titles_stay_text_in_chromium(tmp_path: Path,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    import studio.build
+def test_hostile_titles_stay_text_in_chromium(tmp_path: Path, fake: None) -> None:
     from studio.build import BuildOptions, build
-    from tests.studio.conftest import FakePool
 
-    monkeypatch.setattr(studio.build, "WorkerPool", FakePool)
     clips = "".join(
-        f'[[clips]]\nid = "c{n}"\nkind = "strides"\ntitle = {json.dumps(title)}\n'
-        f"tensors.x = {{ shape = [2, 3] }}\n\n" for n, title in enumerate(HOSTILE_TITLES))
+        f'[[clips]]\nid = "c{n}"\nkind = "code"\ntitle = {json.dumps(title)}\n'
+        f'code = "y = x.t()"\ntensors.x = {{ shape = [2, 3] }}\n\n'
+        for n, title in enumerate(HOSTILE_TITLES))
     lesson = tmp_path / "hostile.toml"
     lesson.write_text(f"title = {json.dumps(LESSON_TITLE)}\nseed = 1\n\n{clips}")
     media = tmp_path / "media"

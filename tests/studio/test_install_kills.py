@@ -18,13 +18,12 @@ from typing import Any
 
 import pytest
 
-import studio.build
 from studio.build import BuildOptions, build
 from studio.guard import SET_NAME, TEMP_DIR, TEMP_FILE
 from studio.manifest import read_manifest
-from tests.studio.conftest import TINY_LESSON, FakePool, write_lesson
+from tests.studio.conftest import CODE_LESSON, FakePool, write_lesson
 
-NEW_LESSON = TINY_LESSON.replace("seed = 3", "seed = 4").replace("seed = 11", "seed = 12")
+NEW_LESSON = CODE_LESSON.replace("seed = 3", "seed = 4").replace("seed = 11", "seed = 12")
 CLIPS = ("alpha", "beta")
 
 
@@ -76,11 +75,11 @@ def _options(folder: Path, media: Path) -> BuildOptions:
 
 
 @pytest.fixture()
-def old_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, dict[str, Any]]:
+def old_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+              fake: None) -> tuple[Path, dict[str, Any]]:
     """media/ built (by the fake pool) from the tiny lesson: the 'old' sets."""
-    monkeypatch.setattr(studio.build, "WorkerPool", FakePool)
     monkeypatch.setattr(FakePool, "generation", "old")
-    write_lesson(tmp_path)
+    write_lesson(tmp_path, CODE_LESSON)
     media = tmp_path / "media"
     assert build(_options(tmp_path, media)).ok
     old = {c: e.hash for c, e in read_manifest(media).clips.items()}
