@@ -142,7 +142,8 @@ def _storyboard(args: argparse.Namespace) -> int:
     for status in report.statuses:
         entry = manifest.clips.get(status.clip_id)
         if entry is not None and "storyboard" in entry.files:
-            print(options.media.resolve() / entry.files["storyboard"])
+            # One path a line, even if --media holds a newline.
+            print(shown(str(options.media.resolve() / entry.files["storyboard"])))
     return 0 if report.ok else 1
 
 

@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
+from core.text import shown
+
 __all__ = ["BuildLock", "atomic_path", "atomic_write_bytes", "atomic_write_text", "temp_path"]
 
 
@@ -82,8 +84,8 @@ class BuildLock:
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            print(f"torchreel: another build is writing {self.path.parent}; waiting for it "
-                  f"to finish", file=self.notice, flush=True)
+            print(f"torchreel: another build is writing {shown(str(self.path.parent))}; "
+                  f"waiting for it to finish", file=self.notice, flush=True)
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
         self._handle = handle
         return self
