@@ -9,7 +9,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from core.lesson import LessonError, default_lesson_path, load_lesson
+from core.lesson import MAX_SEED, LessonError, default_lesson_path, load_lesson
 from core.text import shown
 
 __all__ = ["MAX_JOBS", "build_parser", "main"]
@@ -112,8 +112,8 @@ def _seed(text: str) -> int:
         value = int(text, 10)
     except ValueError:
         value = -1
-    if not 0 <= value < 2**63:
-        raise argparse.ArgumentTypeError(f"expected a whole number from 0 to 2**63-1, "
+    if not 0 <= value <= MAX_SEED:  # the range a lesson's seed has
+        raise argparse.ArgumentTypeError(f"expected a whole number from 0 to {MAX_SEED}, "
                                          f"found {shown(repr(text))}")
     return value
 

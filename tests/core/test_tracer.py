@@ -383,3 +383,25 @@ def test_python_answers_are_recorded_as_python_prints_them() -> None:
     assert trace.statements[3].value == repr(x.t().stride())
     query = trace.ops[trace.statements[3].ops[-1]]
     assert query.kind == OpKind.QUERY and query.result == repr(x.t().stride())
+
+
+def test_trace_code_command_prints_the_op_records(capsys: Any) -> None:
+    import json
+
+    from studio.cli import main
+
+    code = "x = torch.arange(6.).view(2, 3); y = x.t()"
+    assert main(["trace", "--code", code]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["_type"] == "ProgramTrace" and data["schema"] >= 1
+    x = torch.arange(6.0).view(2, 3)
+    y = x.t()
+    transpose = data["ops"][-1]
+    assert transpose["op"] == "t" and transpose["kind"] == "layout"
+    assert transpose["relations"][0]["same_storage"] == (
+        y.untyped_storage()._cdata == x.untyped_storage()._cdata)
+    facts = {(t["name"], t["version"]): t for t in data["tensors"]}
+    assert facts[("y", 0)]["strides"] == list(y.stride())
+    assert main(["trace", "--text", "--code", code]) == 0
+    text = capsys.readouterr().out
+    assert f"y#0 {y.shape!s} strides {y.stride()}" in text
