@@ -24,6 +24,7 @@ title = "Bench {name.upper()}"
 seed = {seed}
 tensors.features = {{ shape = [1, 2] }}
 tensors.weights = {{ like = "features" }}
+code = "features * weights"
 """
     for name, seed in (("a", 21), ("b", 9), ("c", 31), ("d", 41))
 )

@@ -1,4 +1,9 @@
-"""Traces of the arithmetic clips: element-wise product, sum, one neuron, a two-layer network."""
+"""Traces of the arithmetic clips: element-wise product, sum, one neuron, a two-layer network.
+
+Each clip is written as code (its ``code`` is what runs); the traces here are small story
+builders on top of the op records of that code: they find the ops the story needs with
+:func:`core.story.need` and read every fact from the records, their plans and tensor facts.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +12,12 @@ from dataclasses import dataclass
 
 import torch
 
-from core.facts import (
-    StorageRegistry,
-    TensorFacts,
-    format_elements,
-    logical_indices,
-    tensor_facts,
-)
-from core.inputs import check_drawable, make_tensors, refuse, spec_code, torch_accepts
+from core.facts import TensorFacts, format_elements, logical_indices
+from core.inputs import refuse
 from core.lesson import ClipSpec
+from core.model import Broadcast, Matmul, OpKind, OpRecord, ProgramTrace, Reduce
+from core.program import program_trace
+from core.story import need
 
 __all__ = [
     "ACTIVATION_CODE",
@@ -25,11 +27,13 @@ __all__ = [
     "LayerStage",
     "NeuronTrace",
     "ProductStep",
+    "SumTrace",
     "TwoLayerTrace",
     "dot_products",
     "elementwise_trace",
     "neuron_trace",
     "product_steps",
+    "sum_trace",
     "two_layer_trace",
 ]
 
@@ -39,27 +43,56 @@ _ACTIVATIONS = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu
 
 @dataclass(frozen=True)
 class ProductStep:
-    """One multiplication ``a × b = product`` and the running total after it."""
+    """One multiplication ``a × b = product`` and the running total after it.
+
+    ``running_total`` is empty when the code sums nothing (a bare element-wise product).
+    """
 
     index: tuple[int, ...]
     a: str
     b: str
     product: str
-    running_total: str
+    running_total: str = ""
 
 
 @dataclass(frozen=True)
 class ElementwiseTrace:
-    """``features * weights`` and its sum, both as ``torch.sum(x)`` and ``x.sum()``."""
+    """``features * weights`` as it ran: each pair ``a × b = c`` and the new tensor they make.
+
+    ``program`` is the clip's code as it ran; ``product_op`` indexes its op record.
+    """
 
     clip_id: str
     kind: str
     title: str
-    code: tuple[str, ...]
+    program: ProgramTrace
+    product_op: int
     a: TensorFacts
     b: TensorFacts
     product: TensorFacts
     steps: tuple[ProductStep, ...]
+    new_storage: bool
+
+
+@dataclass(frozen=True)
+class SumTrace:
+    """The products of ``features * weights`` summed as ``torch.sum(x)`` and as ``x.sum()``.
+
+    ``product_op`` is the product ``torch.sum`` adds up; ``function_op`` and ``method_op`` are
+    the two spellings of the sum. ``steps`` carry torch's running totals; ``rounded`` says the
+    printed products do not add up exactly to the printed total.
+    """
+
+    clip_id: str
+    kind: str
+    title: str
+    program: ProgramTrace
+    product_op: int
+    function_op: int
+    method_op: int
+    product: TensorFacts
+    steps: tuple[ProductStep, ...]
+    rounded: bool
     total_function: TensorFacts
     total_method: TensorFacts
     totals_equal: bool
@@ -79,12 +112,20 @@ class ActivationCurve:
 
 @dataclass(frozen=True)
 class NeuronTrace:
-    """``y = σ(Σ xᵢwᵢ + b)`` with every intermediate."""
+    """``y = σ(Σ xᵢwᵢ + b)`` with every intermediate, read from the op records of its code.
+
+    ``product_op``, ``sum_op``, ``bias_op`` and ``activation_op`` index ``program.ops``;
+    ``activation`` is the name of the op the code applied (``sigmoid``, ``tanh``, ``relu``).
+    """
 
     clip_id: str
     kind: str
     title: str
-    code: tuple[str, ...]
+    program: ProgramTrace
+    product_op: int
+    sum_op: int
+    bias_op: int
+    activation_op: int
     activation: str
     features: TensorFacts
     weights: TensorFacts
@@ -109,21 +150,27 @@ class DotProduct:
 
 @dataclass(frozen=True)
 class LayerStage:
-    """One intermediate of a forward pass: its code and the tensor torch computed."""
+    """One intermediate of a forward pass: its code, the tensor torch computed, its op record."""
 
     code: str
     tensor: TensorFacts
     dots: tuple[DotProduct, ...]
+    op: int = -1
 
 
 @dataclass(frozen=True)
 class TwoLayerTrace:
-    """``h = σ(features @ W1 + B1)``, ``y = σ(h @ W2 + B2)``, every intermediate with its shape."""
+    """``h = σ(features @ W1 + B1)``, ``y = σ(h @ W2 + B2)``, every intermediate with its shape.
+
+    ``inputs`` are, in this order, the features, W1, W2, B1 and B2 the code used; ``stages``
+    the six intermediates (``features @ W1``, ``+ B1``, ``h``, ``h @ W2``, ``+ B2``, ``y``), each
+    with the index of its op record in ``program.ops``.
+    """
 
     clip_id: str
     kind: str
     title: str
-    code: tuple[str, ...]
+    program: ProgramTrace
     activation: str
     inputs: tuple[TensorFacts, ...]
     stages: tuple[LayerStage, ...]
@@ -170,104 +217,194 @@ def _curve(activation: str, pre: float) -> ActivationCurve:
                            x_ticks=x_ticks, y_ticks=y_ticks)
 
 
-def elementwise_trace(clip: ClipSpec) -> ElementwiseTrace:
-    """Trace ``features * weights`` and both ways of summing it."""
-    t = make_tensors(clip)
-    reg = StorageRegistry()
-    a, b = t["features"], t["weights"]
-    if a.shape != b.shape:
-        raise refuse(clip, "tensors.weights", f"the shape of features, {list(a.shape)}",
-                     str(list(b.shape)))
-    product = a * b
-    total_function = torch.sum(a * b)
-    total_method = (a * b).sum()
-    code = (
-        f"torch.manual_seed({clip.seed})",
-        spec_code(clip.tensor("features")),
-        spec_code(clip.tensor("weights")),
-        "features * weights",
-        "torch.sum(features * weights)",
-        "(features * weights).sum()",
+# Story helpers over op records
+
+
+def _out(program: ProgramTrace, op: OpRecord) -> TensorFacts:
+    return program.tensor(op.outputs[0])
+
+
+def _is_product(op: OpRecord) -> bool:
+    """An element-wise product of two tensors of one shape (nothing stretched)."""
+    plan = op.plan
+    return (op.op == "mul" and op.error is None and len(op.inputs) == 2
+            and isinstance(plan, Broadcast) and not any(plan.expanded))
+
+
+def _reads(op: OpRecord, producer: OpRecord) -> bool:
+    """``op`` reads the tensor ``producer`` made."""
+    return op.error is None and bool(producer.outputs) and producer.outputs[0] in op.inputs
+
+
+def _product_steps(program: ProgramTrace, product: OpRecord,
+                   running: Reduce | None = None) -> tuple[ProductStep, ...]:
+    """``a × b = c`` per output element of an element-wise product, from its Broadcast plan,
+    with the running totals of the reduction that sums it, if any."""
+    plan = product.plan
+    assert isinstance(plan, Broadcast)
+    a, b = (program.tensor(ref) for ref in product.inputs)
+    out = _out(program, product)
+    indices = logical_indices(out.shape)
+    order = running.groups[0] if running is not None else tuple(range(out.numel))
+    totals = running.partials[0] if running is not None and running.partials else ()
+    return tuple(
+        ProductStep(index=indices[k], a=a.printed[plan.sources[k][0]] or "",
+                    b=b.printed[plan.sources[k][1]] or "", product=out.printed[k] or "",
+                    running_total=totals[position] if totals else "")
+        for position, k in enumerate(order)
     )
+
+
+def _dots(program: ProgramTrace, op: OpRecord) -> tuple[DotProduct, ...]:
+    """Every output cell of a 2-d matrix product as its dot product, from the Matmul plan."""
+    plan = op.plan
+    assert isinstance(plan, Matmul)
+    a, b = (program.tensor(ref) for ref in op.inputs)
+    out = _out(program, op)
+    dots = []
+    for k, (row, col) in enumerate(logical_indices(out.shape)):
+        terms = tuple(
+            ProductStep(index=(j,), a=a.printed[ia] or "", b=b.printed[ib] or "",
+                        product=plan.products[k][j], running_total=plan.partials[k][j])
+            for j, (ia, ib) in enumerate(plan.terms[k]))
+        dots.append(DotProduct(row=row, col=col, terms=terms, result=out.printed[k] or ""))
+    return tuple(dots)
+
+
+def _activation_of(clip: ClipSpec, program: ProgramTrace, producer: int, expected: str) -> int:
+    """The activation (sigmoid, tanh or relu) the code applies to what ``producer`` made."""
+    made = program.ops[producer]
+    return need(clip, program, expected,
+                lambda op: op.op in _ACTIVATIONS and _reads(op, made), after=producer)
+
+
+def _bias_add(clip: ClipSpec, program: ProgramTrace, producer: int, expected: str) -> int:
+    """The addition of a bias to what ``producer`` made."""
+    made = program.ops[producer]
+    return need(clip, program, expected,
+                lambda op: op.op == "add" and len(op.inputs) == 2 and _reads(op, made),
+                after=producer)
+
+
+def _other_input(op: OpRecord, known: OpRecord) -> int:
+    """Which input of ``op`` is not the tensor ``known`` made."""
+    return 1 if op.inputs[0] == known.outputs[0] else 0
+
+
+# Builders
+
+
+def elementwise_trace(clip: ClipSpec) -> ElementwiseTrace:
+    """Trace the clip's code and find its element-wise product, ``features * weights``."""
+    program = program_trace(clip)
+    product_op = need(clip, program, "an element-wise product of two tensors of one shape, "
+                                     "e.g. features * weights", _is_product)
+    op = program.ops[product_op]
     return ElementwiseTrace(
-        clip_id=clip.id, kind=clip.kind, title=clip.title, code=code,
-        a=tensor_facts(a, "features", code[1], reg),
-        b=tensor_facts(b, "weights", code[2], reg),
-        product=tensor_facts(product, "features * weights", code[3], reg),
-        steps=product_steps(a, b),
-        total_function=tensor_facts(total_function, "torch.sum(features * weights)", code[4], reg),
-        total_method=tensor_facts(total_method, "(features * weights).sum()", code[5], reg),
-        totals_equal=bool(torch.equal(total_function, total_method)),
+        clip_id=clip.id, kind=clip.kind, title=clip.title, program=program,
+        product_op=product_op, a=program.tensor(op.inputs[0]), b=program.tensor(op.inputs[1]),
+        product=_out(program, op), steps=_product_steps(program, op),
+        new_storage=not any(r.same_storage for r in op.relations),
+    )
+
+
+def sum_trace(clip: ClipSpec) -> SumTrace:
+    """Trace ``torch.sum(features * weights)`` and ``(features * weights).sum()``."""
+    program = program_trace(clip)
+    ops = program.ops
+
+    def whole_sum(op: OpRecord) -> bool:
+        # A sum of every element of a product, as the running total adds it up.
+        plan = op.plan
+        return (op.op == "sum" and op.error is None and isinstance(plan, Reduce)
+                and len(plan.groups) == 1 and bool(plan.partials)
+                and any(_is_product(p) and _reads(op, p) for p in ops))
+
+    function_op = need(clip, program, "a sum of a product as a function, e.g. "
+                                      "torch.sum(features * weights)",
+                       lambda op: whole_sum(op) and op.code.startswith("torch.sum("))
+    method_op = need(clip, program, "the same sum as a method, e.g. (features * weights).sum()",
+                     lambda op: whole_sum(op) and not op.code.startswith("torch."))
+    function = ops[function_op]
+    product_op = next(k for k, p in enumerate(ops) if _is_product(p) and _reads(function, p))
+    plan = function.plan
+    assert isinstance(plan, Reduce)
+    total_function, total_method = _out(program, function), _out(program, ops[method_op])
+    return SumTrace(
+        clip_id=clip.id, kind=clip.kind, title=clip.title, program=program,
+        product_op=product_op, function_op=function_op, method_op=method_op,
+        product=_out(program, ops[product_op]),
+        steps=_product_steps(program, ops[product_op], plan), rounded=plan.rounded[0],
+        total_function=total_function, total_method=total_method,
+        totals_equal=total_function.values == total_method.values,
     )
 
 
 def neuron_trace(clip: ClipSpec) -> NeuronTrace:
     """Trace one neuron, ``y = activation(torch.sum(features * weights) + bias)``."""
-    t = make_tensors(clip)
-    reg = StorageRegistry()
-    activation = clip.settings["activation"]
-    act = ACTIVATION_CODE[activation]
-    features, weights, bias = t["features"], t["weights"], t["bias"]
-    if features.shape != weights.shape or bias.numel() != 1:
-        raise refuse(clip, "tensors", "weights shaped like features and a one-element bias",
-                     f"{list(features.shape)}, {list(weights.shape)}, {list(bias.shape)}")
-    products = features * weights
-    total = torch.sum(products)
-    pre = total + bias
-    y = _ACTIVATIONS[activation](pre)
-    code = (
-        f"torch.manual_seed({clip.seed})",
-        spec_code(clip.tensor("features")),
-        spec_code(clip.tensor("weights")),
-        spec_code(clip.tensor("bias")),
-        f"y = {act}(torch.sum(features * weights) + bias)",
-    )
+    program = program_trace(clip)
+    ops = program.ops
+    product_op = need(clip, program, "features * weights, two tensors of one shape",
+                      _is_product)
+    sum_op = need(clip, program, "a sum of every product, e.g. torch.sum(features * weights)",
+                  lambda op: op.op == "sum" and _reads(op, ops[product_op])
+                  and isinstance(op.plan, Reduce) and len(op.plan.groups) == 1,
+                  after=product_op)
+    bias_op = _bias_add(clip, program, sum_op, "a bias added to the sum, e.g. ... + bias")
+    activation_op = _activation_of(clip, program, bias_op,
+                                   "an activation of the sum plus bias, e.g. torch.sigmoid(...)")
+    product, total, add = ops[product_op], ops[sum_op], ops[bias_op]
+    bias = program.tensor(add.inputs[_other_input(add, total)])
+    if bias.numel != 1:
+        raise refuse(clip, "code", "a one-element bias", f"{bias.name} of {bias.size_text}")
+    plan = total.plan
+    assert isinstance(plan, Reduce)
+    pre = _out(program, add)
+    activation = ops[activation_op].op
     return NeuronTrace(
-        clip_id=clip.id, kind=clip.kind, title=clip.title, code=code, activation=activation,
-        features=tensor_facts(features, "features", code[1], reg),
-        weights=tensor_facts(weights, "weights", code[2], reg),
-        bias=tensor_facts(bias, "bias", code[3], reg),
-        products=tensor_facts(products, "features * weights", "features * weights", reg),
-        steps=product_steps(features, weights),
-        total=tensor_facts(total, "Σ xᵢwᵢ", "torch.sum(features * weights)", reg),
-        pre_activation=tensor_facts(pre, "z", "torch.sum(features * weights) + bias", reg),
-        output=tensor_facts(y, "y", code[4], reg),
-        curve=_curve(activation, float(pre.flatten()[0])),
+        clip_id=clip.id, kind=clip.kind, title=clip.title, program=program,
+        product_op=product_op, sum_op=sum_op, bias_op=bias_op, activation_op=activation_op,
+        activation=activation,
+        features=program.tensor(product.inputs[0]), weights=program.tensor(product.inputs[1]),
+        bias=bias, products=_out(program, product),
+        steps=_product_steps(program, product, plan),
+        total=_out(program, total), pre_activation=pre,
+        output=_out(program, ops[activation_op]),
+        curve=_curve(activation, float(pre.values[0] or 0.0)),
     )
 
 
 def two_layer_trace(clip: ClipSpec) -> TwoLayerTrace:
-    """Trace the forward pass of a two-layer network."""
-    t = make_tensors(clip)
-    reg = StorageRegistry()
-    activation = clip.settings["activation"]
-    act_code = ACTIVATION_CODE[activation]
-    act = _ACTIVATIONS[activation]
-    features, w1, w2, b1, b2 = (t[n] for n in ("features", "W1", "W2", "B1", "B2"))
-    code = (
-        f"torch.manual_seed({clip.seed})",
-        *(spec_code(spec) for spec in clip.tensors),
-        f"h = {act_code}(features @ W1 + B1)",
-        f"y = {act_code}(h @ W2 + B2)",
+    """Trace the forward pass of a two-layer network from the op records of its code."""
+    program = program_trace(clip)
+    ops = program.ops
+
+    def product_2d(op: OpRecord) -> bool:
+        plan = op.plan
+        return (op.kind == OpKind.MATMUL and op.error is None and isinstance(plan, Matmul)
+                and len(plan.a_shape) == 2 and len(plan.b_shape) == 2)
+
+    mm1 = need(clip, program, "a first layer's matrix product, e.g. features @ W1", product_2d)
+    add1 = _bias_add(clip, program, mm1, "a bias added to it, e.g. features @ W1 + B1")
+    act1 = _activation_of(clip, program, add1, "an activation of the first layer, e.g. "
+                                               "h = torch.sigmoid(features @ W1 + B1)")
+    mm2 = need(clip, program, "a second layer's matrix product of the first layer's output, "
+                              "e.g. h @ W2",
+               lambda op: product_2d(op) and op.inputs[0] == ops[act1].outputs[0], after=act1)
+    add2 = _bias_add(clip, program, mm2, "a bias added to it, e.g. h @ W2 + B2")
+    act2 = _activation_of(clip, program, add2, "an activation of the second layer, e.g. "
+                                               "y = torch.sigmoid(h @ W2 + B2)")
+    if ops[act2].op != ops[act1].op:
+        raise refuse(clip, "code", f"the same activation in both layers ({ops[act1].op})",
+                     ops[act2].op)
+    b1 = ops[add1].inputs[_other_input(ops[add1], ops[mm1])]
+    b2 = ops[add2].inputs[_other_input(ops[add2], ops[mm2])]
+    refs = (*ops[mm1].inputs, ops[mm2].inputs[1], b1, b2)
+    stages = tuple(
+        LayerStage(ops[k].code, _out(program, ops[k]),
+                   _dots(program, ops[k]) if k in (mm1, mm2) else (), op=k)
+        for k in (mm1, add1, act1, mm2, add2, act2)
     )
-    inputs = tuple(tensor_facts(t[spec.name], spec.name, spec_code(spec), reg)
-                   for spec in clip.tensors)
-    z1 = torch_accepts(clip, "tensors.W1", "features @ W1", lambda: features @ w1)
-    check_drawable(clip, "tensors.W1", z1)
-    a1 = torch_accepts(clip, "tensors.B1", "features @ W1 + B1", lambda: z1 + b1)
-    h = act(a1)
-    z2 = torch_accepts(clip, "tensors.W2", "h @ W2", lambda: h @ w2)
-    check_drawable(clip, "tensors.W2", z2)
-    a2 = torch_accepts(clip, "tensors.B2", "h @ W2 + B2", lambda: z2 + b2)
-    y = act(a2)
-    stages = (
-        LayerStage("features @ W1", tensor_facts(z1, "features @ W1", "features @ W1", reg),
-                   dot_products(features, w1, z1)),
-        LayerStage("features @ W1 + B1", tensor_facts(a1, "z1", "features @ W1 + B1", reg), ()),
-        LayerStage(code[-2], tensor_facts(h, "h", code[-2], reg), ()),
-        LayerStage("h @ W2", tensor_facts(z2, "h @ W2", "h @ W2", reg), dot_products(h, w2, z2)),
-        LayerStage("h @ W2 + B2", tensor_facts(a2, "z2", "h @ W2 + B2", reg), ()),
-        LayerStage(code[-1], tensor_facts(y, "y", code[-1], reg), ()),
-    )
-    return TwoLayerTrace(clip_id=clip.id, kind=clip.kind, title=clip.title, code=code,
-                         activation=activation, inputs=inputs, stages=stages)
+    return TwoLayerTrace(clip_id=clip.id, kind=clip.kind, title=clip.title, program=program,
+                         activation=ops[act1].op,
+                         inputs=tuple(program.tensor(ref) for ref in refs), stages=stages)

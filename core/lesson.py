@@ -123,11 +123,10 @@ class KindSchema:
 REQUIRED = object()
 
 KINDS: dict[str, KindSchema] = {
-    "elementwise-product": KindSchema(("features", "weights"), {}),
-    "sum": KindSchema(("features", "weights"), {}),
-    "neuron": KindSchema(
-        ("features", "weights", "bias"), {"activation": ("activation", "sigmoid")}
-    ),
+    "elementwise-product": KindSchema((), {}, code=True),
+    "sum": KindSchema((), {}, code=True),
+    "neuron": KindSchema((), {}, code=True, retired={
+        "activation": "y = torch.sigmoid(torch.sum(features * weights) + bias)"}),
     "matmul-shapes": KindSchema(
         ("features", "weights", "bias"),
         {"activation": ("activation", "sigmoid"), "column_shape": ("shape", REQUIRED)},
@@ -157,9 +156,8 @@ KINDS: dict[str, KindSchema] = {
     ),
     "strides": KindSchema(("x",), {}),
     "numpy-bridge": KindSchema(("a",), {"factor": ("number", 2.0)}),
-    "two-layer-network": KindSchema(
-        ("features", "W1", "W2", "B1", "B2"), {"activation": ("activation", "sigmoid")}
-    ),
+    "two-layer-network": KindSchema((), {}, code=True, retired={
+        "activation": "h = torch.sigmoid(features @ W1 + B1)"}),
     # A snippet of the author's own: any tensors as inputs, the steps come from the code.
     "code": KindSchema((), {}, code=True),
     "summary": KindSchema(

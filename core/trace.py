@@ -9,9 +9,11 @@ from typing import Any, TypeVar
 from core.arithmetic import (
     ElementwiseTrace,
     NeuronTrace,
+    SumTrace,
     TwoLayerTrace,
     elementwise_trace,
     neuron_trace,
+    sum_trace,
     two_layer_trace,
 )
 from core.lesson import ClipSpec, Lesson, LessonError
@@ -46,14 +48,14 @@ __all__ = [
 T = TypeVar("T")
 
 Trace = (
-    ElementwiseTrace | NeuronTrace | TwoLayerTrace | MatmulShapesTrace | MmVsMatmulTrace
-    | ViewTrace | ReshapeTrace | ResizeTrace | StridesTrace | NumpyBridgeTrace | SummaryTrace
-    | ProgramTrace
+    ElementwiseTrace | SumTrace | NeuronTrace | TwoLayerTrace | MatmulShapesTrace
+    | MmVsMatmulTrace | ViewTrace | ReshapeTrace | ResizeTrace | StridesTrace | NumpyBridgeTrace
+    | SummaryTrace | ProgramTrace
 )
 
 BUILDERS: dict[str, Callable[[ClipSpec], Any]] = {
     "elementwise-product": elementwise_trace,
-    "sum": elementwise_trace,
+    "sum": sum_trace,
     "neuron": neuron_trace,
     "matmul-shapes": matmul_shapes_trace,
     "mm-vs-matmul": mm_vs_matmul_trace,
@@ -67,9 +69,9 @@ BUILDERS: dict[str, Callable[[ClipSpec], Any]] = {
 
 TRACE_TYPES: dict[str, type] = {
     cls.__name__: cls
-    for cls in (ElementwiseTrace, NeuronTrace, TwoLayerTrace, MatmulShapesTrace, MmVsMatmulTrace,
-                ViewTrace, ReshapeTrace, ResizeTrace, StridesTrace, NumpyBridgeTrace, SummaryTrace,
-                ProgramTrace)
+    for cls in (ElementwiseTrace, SumTrace, NeuronTrace, TwoLayerTrace, MatmulShapesTrace,
+                MmVsMatmulTrace, ViewTrace, ReshapeTrace, ResizeTrace, StridesTrace,
+                NumpyBridgeTrace, SummaryTrace, ProgramTrace)
 }
 
 

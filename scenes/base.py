@@ -29,7 +29,7 @@ from scenes.components.code_line import CodeLine
 from scenes.components.text import label, wrapped
 from scenes.theme import THEMES, Theme, theme_from_env
 
-__all__ = ["READING_SPEED", "Step", "TraceScene", "bound_on"]
+__all__ = ["READING_SPEED", "Step", "TraceScene", "bound_on", "bound_or"]
 
 T = TypeVar("T")
 
@@ -148,6 +148,11 @@ class TraceScene(Scene, Generic[T]):
         self.code_first_line = first
         return self.show_code(program.source[first - 1:last])
 
+    def show_program_from_seed(self, program: ProgramTrace) -> CodeLine:
+        """The clip's whole code under the ``torch.manual_seed`` call that ran just before it."""
+        self.code_first_line = 0  # the seed call sits above line 1 of the code
+        return self.show_code([f"torch.manual_seed({program.seed})", *program.source])
+
     def point_at_span(self, span: Span) -> None:
         """Mark the code an op record came from: its line, its exact columns."""
         assert self.code is not None
@@ -216,3 +221,10 @@ class TraceScene(Scene, Generic[T]):
 def bound_on(program: ProgramTrace, name: str) -> int:
     """The line of the statement that first binds ``name`` (where the code panel starts)."""
     return next(s.span.line for s in program.statements if s.binds and s.binds.name == name)
+
+
+def bound_or(program: ProgramTrace, name: str, fallback: int) -> int:
+    """The line that first binds ``name``, or ``fallback`` for a lesson input the code never
+    binds (a clip may give its tensors in the lesson and only use them in the code)."""
+    return next((s.span.line for s in program.statements if s.binds and s.binds.name == name),
+                fallback)

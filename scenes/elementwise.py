@@ -5,7 +5,7 @@ from __future__ import annotations
 from manim import DOWN, RIGHT, Create, FadeIn, FadeOut, TransformFromCopy, VGroup
 
 from core.arithmetic import ElementwiseTrace
-from scenes.base import TraceScene
+from scenes.base import TraceScene, bound_or
 from scenes.components.tensor_grid import Cell, TensorGrid
 from scenes.components.text import mono
 
@@ -21,7 +21,8 @@ class ElementwiseProduct(TraceScene[ElementwiseTrace]):
     def construct(self) -> None:
         t = self.trace
         th = self.theme
-        self.show_code(t.code[:4])
+        op = t.program.ops[t.product_op]
+        self.show_program_from_seed(t.program)
         a = TensorGrid(t.a, th, th.operand_a, side_labels=True)
         b = TensorGrid(t.b, th, th.operand_b, side_labels=True)
         out = TensorGrid(t.product, th, th.result, side_labels=True)
@@ -32,15 +33,15 @@ class ElementwiseProduct(TraceScene[ElementwiseTrace]):
         self.fit_between_code_and_caption(rows)
 
         # Section: the two inputs
-        self.step("inputs", f"features and weights: two tensors of shape {t.a.size_text}, "
+        self.step("inputs", f"{t.a.name} and {t.b.name}: two tensors of shape {t.a.size_text}, "
                             f"drawn after torch.manual_seed.")
-        self.point_at(t.code[1])
+        self.point_at_line(bound_or(t.program, t.a.name, op.span.line))
         self.play(FadeIn(a), FadeIn(b), run_time=1.0)
 
         # Section: multiply pair by pair
-        self.step("multiply", "features * weights multiplies the two elements at each "
+        self.step("multiply", f"{op.code} multiplies the two elements at each "
                               "position: one product per position.")
-        self.point_at(t.code[3], "*")
+        self.point_at_span(op.span)
         empty = VGroup(*(cell.box.copy() for cell in out.cells if isinstance(cell, Cell)))
         self.play(FadeIn(out.name_label), FadeIn(out.badge), Create(empty), run_time=0.6)
         for k, step in enumerate(t.steps):
@@ -53,14 +54,14 @@ class ElementwiseProduct(TraceScene[ElementwiseTrace]):
         self.remove(empty)
 
         # Section: the result
-        new = t.product.storage not in (t.a.storage, t.b.storage)
+        new = t.new_storage
         self.step("result", f"The result has the same shape, {t.product.size_text}"
                             + (", and is a new tensor with its own memory." if new else "."))
         self.play(Create(out.highlight(out.cells)), run_time=0.8)
 
         self.closing(
             "Element-wise product",
-            [f"features * weights multiplies matching positions: {t.steps[0].a} × "
+            [f"{op.code} multiplies matching positions: {t.steps[0].a} × "
              f"{t.steps[0].b} = {t.steps[0].product}",
              f"same shape in, same shape out: {t.product.size_text}",
              "the product is a new tensor" if new else "the product shares memory"],

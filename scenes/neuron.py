@@ -18,7 +18,7 @@ from manim import (
 
 from core.arithmetic import NeuronTrace
 from core.facts import TensorFacts
-from scenes.base import TraceScene
+from scenes.base import TraceScene, bound_or
 from scenes.components.activation_plot import ActivationPlot, activation_symbol
 from scenes.components.network_diagram import NetworkDiagram
 from scenes.components.tensor_grid import size_badge
@@ -37,19 +37,20 @@ class NeuronOutput(TraceScene[NeuronTrace]):
         t = self.trace
         th = self.theme
         act = activation_symbol(t.activation)
-        self.show_code(t.code[1:])
+        ops = t.program.ops
+        self.show_program(t.program)
         net = NetworkDiagram([t.features.numel, 1], th, layer_gap=3.0, node_gap=0.58,
                              colors=[th.operand_a, th.text], symbols=[[], ["Σ"]],
                              input_labels=t.features.printed, edge_labels=[t.weights.printed],
                              label_at=0.35)
-        features = self._name_row("features", t.features, th.operand_a)
+        features = self._name_row(t.features.name, t.features, th.operand_a)
         features.next_to(net, UP, buff=0.15).align_to(net, LEFT)
-        weights = self._name_row("weights", t.weights, th.operand_b)
+        weights = self._name_row(t.weights.name, t.weights, th.operand_b)
         # Under the edges that carry the weights, kept within the diagram's width.
         weights.next_to(net, DOWN, buff=0.15).align_to(net, RIGHT)
         readouts = VGroup(
             self._readout("Σ xᵢwᵢ", t.total, th.result),
-            self._readout("bias", t.bias, th.operand_b, sign="+ "),
+            self._readout(t.bias.name, t.bias, th.operand_b, sign="+ "),
             self._readout("z", t.pre_activation, th.result),
             self._readout("y", t.output, th.highlight),
         ).arrange(DOWN, aligned_edge=LEFT, buff=0.2)
@@ -65,16 +66,16 @@ class NeuronOutput(TraceScene[NeuronTrace]):
         # Section: the inputs and their weights
         self.step("inputs", f"{t.features.numel} inputs (the features) each reach the unit "
                             f"along an edge that carries its weight.")
-        self.point_at(t.code[1])
+        self.point_at_line(bound_or(t.program, t.features.name, ops[t.product_op].span.line))
         self.play(FadeIn(features), FadeIn(net.layers), FadeIn(net.input_labels),
                   run_time=0.7)
-        self.point_at(t.code[2])
+        self.point_at_line(bound_or(t.program, t.weights.name, ops[t.product_op].span.line))
         self.play(Create(net.edges), FadeIn(net.edge_labels), FadeIn(weights), run_time=0.8)
 
         # Section: Σ xᵢwᵢ
         self.step("weighted-sum", "The unit multiplies each input by its weight "
                                   "and adds the products up: Σ xᵢwᵢ.")
-        self.point_at(t.code[4], "torch.sum(features * weights)")
+        self.point_at_span(ops[t.sum_op].span)
         flashes = [ShowPassingFlash(edge.copy().set_stroke(th.highlight, width=6),
                                     time_width=0.6) for edge in net.edges[0]]
         self.play(AnimationGroup(*flashes), run_time=1.0)
@@ -82,14 +83,14 @@ class NeuronOutput(TraceScene[NeuronTrace]):
 
         # Section: + bias
         self.step("bias", "Adding the bias gives the pre-activation z.")
-        self.point_at(t.code[4], "+ bias")
+        self.point_at_span(ops[t.bias_op].span)
         self.play(FadeIn(readouts[1], shift=RIGHT * 0.2), run_time=0.5)
         self.play(FadeIn(readouts[2], shift=RIGHT * 0.2), run_time=0.5)
 
         # Section: the activation
         self.step("activation", f"The {t.activation} maps z to y: find z on the x axis, "
                                 f"read y off the curve.")
-        self.point_at(t.code[4], f"torch.{t.activation}")
+        self.point_at_span(ops[t.activation_op].span)
         self.play(FadeIn(plot.axes), FadeIn(plot.tick_labels), FadeIn(plot.x_name),
                   FadeIn(plot.y_name), Create(plot.graph), run_time=1.0)
         up, across, dot, x_value, y_value = reading
@@ -98,7 +99,7 @@ class NeuronOutput(TraceScene[NeuronTrace]):
 
         # Section: y as torch prints it
         self.step("output", f"The neuron's output: y = {t.output.repr}, as torch prints it.")
-        self.point_at(t.code[4], "y =")
+        self.point_at_line(ops[t.activation_op].span.line)
         self.play(FadeIn(readouts[3], shift=RIGHT * 0.2), run_time=0.6)
         self.play(Create(SurroundingRectangle(readouts[3], color=th.highlight, buff=0.1,
                                               stroke_width=5)), run_time=0.6)

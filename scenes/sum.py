@@ -14,8 +14,8 @@ from manim import (
     VGroup,
 )
 
-from core.arithmetic import ElementwiseTrace
-from scenes.base import TraceScene
+from core.arithmetic import SumTrace
+from scenes.base import TraceScene, bound_or
 from scenes.components.tensor_grid import Cell, TensorGrid
 from scenes.components.text import label, mono
 
@@ -25,17 +25,21 @@ __all__ = ["SumTwoWays"]
 CELL_WIDTH = 1.6
 
 
-class SumTwoWays(TraceScene[ElementwiseTrace]):
+class SumTwoWays(TraceScene[SumTrace]):
     """The products of ``features * weights`` summed with a running total, two ways."""
 
     clip_id = "sum"
-    trace_type = ElementwiseTrace
+    trace_type = SumTrace
 
     def construct(self) -> None:
         t = self.trace
         th = self.theme
-        # The product, then the two spellings of the sum this clip compares.
-        self.show_code([t.code[3], t.code[4], t.code[5]])
+        ops = t.program.ops
+        product_op = ops[t.product_op]
+        # The code after its inputs: the product, then the two spellings of the sum.
+        a, b = product_op.inputs
+        first = max(bound_or(t.program, ref.name, 0) for ref in (a, b)) + 1
+        self.show_program(t.program, first=first)
         product = TensorGrid(t.product, th, th.operand_a, cell_width=CELL_WIDTH)
         totals = [Cell(s.running_total, th, CELL_WIDTH, 0.6, th.result) for s in t.steps]
         running = VGroup(*totals)
@@ -49,18 +53,20 @@ class SumTwoWays(TraceScene[ElementwiseTrace]):
         self.fit_between_code_and_caption(layout)
 
         # Section: the products to be summed
-        self.step("products", "features * weights gives one product per position; "
+        self.step("products", f"{product_op.code} gives one product per position; "
                               "the sum adds them all up.")
-        self.point_at(t.code[4], "features * weights")
+        self.point_at_span(product_op.span)
         self.play(FadeIn(product), run_time=0.8)
 
         # Section: the running total
         self.step("running-total", "Adding the products one at a time, "
-                                   "the running total grows to the sum.")
+                                   "the running total grows to the sum"
+                                   + ("; the digits shown are rounded." if t.rounded else "."))
         self.play(FadeIn(running_name), Create(VGroup(*(c.box for c in totals))), run_time=0.5)
         for k, cell in enumerate(totals):
             frame = product.highlight(product.cells[k])
-            self.play(Create(frame), TransformFromCopy(product.cell((0, k)).value, cell.value),
+            self.play(Create(frame), TransformFromCopy(product.cell(t.steps[k].index).value,
+                                                       cell.value),
                       run_time=0.45)
             self.remove(frame)
         final = product.highlight(running[-1])
@@ -68,10 +74,10 @@ class SumTwoWays(TraceScene[ElementwiseTrace]):
         # Section: two spellings, one result
         self.step("two-ways", f"torch.sum(x) and x.sum() both give {t.total_function.printed[0]}"
                   + (": the same value." if t.totals_equal else ", but the values differ."))
-        self.point_at(t.code[4], "torch.sum")
+        self.point_at_span(ops[t.function_op].span)
         self.play(Create(final), TransformFromCopy(running[-1], left.cells[0]),
                   FadeIn(left.name_label), run_time=0.7)
-        self.point_at(t.code[5], ".sum()")
+        self.point_at_span(ops[t.method_op].span)
         self.play(TransformFromCopy(running[-1], right.cells[0]), FadeIn(right.name_label),
                   FadeIn(middle), run_time=0.7)
 
@@ -91,7 +97,7 @@ class SumTwoWays(TraceScene[ElementwiseTrace]):
             "In short: sum adds every element and returns a tensor with no dimensions.",
         )
 
-    def _two_results(self, t: ElementwiseTrace,
+    def _two_results(self, t: SumTrace,
                      running: VGroup) -> tuple[TensorGrid, TensorGrid, VGroup]:
         """The two 0-d results side by side under the running total, with = or ≠ between."""
         th = self.theme

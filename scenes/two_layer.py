@@ -41,12 +41,13 @@ class TwoLayerForwardPass(TraceScene[TwoLayerTrace]):
     def construct(self) -> None:
         t = self.trace
         th = self.theme
-        inputs = {facts.name: facts for facts in t.inputs}
-        features, w1, w2, b1, b2 = (inputs[n] for n in ("features", "W1", "W2", "B1", "B2"))
+        features, w1, w2, b1, b2 = t.inputs
         s_mm1, s_z1, s_h, s_mm2, s_z2, s_y = (stage.tensor for stage in t.stages)
+        spans = [t.program.ops[stage.op].span for stage in t.stages]
         act = activation_symbol(t.activation)
         sizes = [features.shape[-1], w1.shape[-1], w2.shape[-1]]
-        self.show_code(list(t.code[-2:]))
+        # The two layers' lines: from the one that makes h to the one that makes y.
+        self.show_program(t.program, first=spans[2].line, last=spans[5].line)
 
         # The output layer takes the "shared" colour: in the light theme the highlight and
         # the weights' amber are too close to tell apart (names tell them apart anyway).
@@ -60,26 +61,26 @@ class TwoLayerForwardPass(TraceScene[TwoLayerTrace]):
         top = net.layers[0].get_top()[1] + 0.45
         titles = VGroup(*(
             label(name, th, th.body_size, color).move_to((part.get_x(), top, 0.0))
-            for name, color, part in (("features", th.operand_a, net.layers[0]),
-                                      ("W1", th.operand_b, net.edges[0]),
-                                      ("h", th.result, net.layers[1]),
-                                      ("W2", th.operand_b, net.edges[1]),
-                                      ("y", th.shared, net.layers[2]))))
+            for name, color, part in ((features.name, th.operand_a, net.layers[0]),
+                                      (w1.name, th.operand_b, net.edges[0]),
+                                      (s_h.name, th.result, net.layers[1]),
+                                      (w2.name, th.operand_b, net.edges[1]),
+                                      (s_y.name, th.shared, net.layers[2]))))
         titles[0].align_to(net.input_labels, LEFT)
         diagram = VGroup(net, titles)
 
         # The shapes flow through three panels: the inputs, then layer 1, then layer 2.
-        given = self._panel([("features", features, th.operand_a), ("W1", w1, th.operand_b),
-                             ("B1", b1, th.operand_b), ("W2", w2, th.operand_b),
-                             ("B2", b2, th.operand_b)])
-        layer1 = self._panel([("features", features, th.operand_a), ("W1", w1, th.operand_b),
-                              ("features @ W1", s_mm1, th.result), ("B1", b1, th.operand_b),
-                              ("z1 = … + B1", s_z1, th.result),
-                              (f"h = {act}(z1)", s_h, th.result)])
-        layer2 = self._panel([("h", s_h, th.result), ("W2", w2, th.operand_b),
-                              ("h @ W2", s_mm2, th.shared), ("B2", b2, th.operand_b),
-                              ("z2 = … + B2", s_z2, th.shared),
-                              (f"y = {act}(z2)", s_y, th.shared)])
+        given = self._panel([(features.name, features, th.operand_a),
+                             (w1.name, w1, th.operand_b), (b1.name, b1, th.operand_b),
+                             (w2.name, w2, th.operand_b), (b2.name, b2, th.operand_b)])
+        layer1 = self._panel([(features.name, features, th.operand_a), (w1.name, w1, th.operand_b),
+                              (s_mm1.name, s_mm1, th.result), (b1.name, b1, th.operand_b),
+                              (f"z1 = … + {b1.name}", s_z1, th.result),
+                              (f"{s_h.name} = {act}(z1)", s_h, th.result)])
+        layer2 = self._panel([(s_h.name, s_h, th.result), (w2.name, w2, th.operand_b),
+                              (s_mm2.name, s_mm2, th.shared), (b2.name, b2, th.operand_b),
+                              (f"z2 = … + {b2.name}", s_z2, th.shared),
+                              (f"{s_y.name} = {act}(z2)", s_y, th.shared)])
         # The three panels take turns in one place.
         for panel in (layer1, layer2):
             panel.move_to(given.get_corner(UP + LEFT), UP + LEFT)
@@ -98,44 +99,44 @@ class TwoLayerForwardPass(TraceScene[TwoLayerTrace]):
         self.play(Create(net.edges), FadeIn(net.edge_labels), FadeIn(given), run_time=0.8)
 
         # Section: features @ W1
-        self.step("hidden-sum", f"features @ W1: {_tuple(features)} @ {_tuple(w1)} gives "
+        self.step("hidden-sum", f"{s_mm1.name}: {_tuple(features)} @ {_tuple(w1)} gives "
                                 f"{_tuple(s_mm1)}, one weighted sum per hidden unit.")
-        self.point_at(t.code[-2], "features @ W1")
+        self.point_at_span(spans[0])
         self.remove(given)
         self.add(*layer1[:2])
         self._flash(net.edges[0])
         self.play(*(FadeIn(v) for v in hidden_values), FadeIn(layer1[2]), run_time=0.6)
 
         # Section: + B1, activation
-        self.step("hidden-activation", f"Adding B1, then the {t.activation}, gives the hidden "
-                                       f"layer h, still {_tuple(s_h)}.")
-        self.point_at(t.code[-2], "+ B1")
+        self.step("hidden-activation", f"Adding {b1.name}, then the {t.activation}, gives the "
+                                       f"hidden layer {s_h.name}, still {_tuple(s_h)}.")
+        self.point_at_span(spans[1])
         z1 = [self._unit_value(net, 1, k, text, th.result) for k, text in enumerate(s_z1.printed)]
         self.play(*(ReplacementTransform(a, b) for a, b in zip(hidden_values, z1, strict=True)),
                   FadeIn(layer1[3:5]), run_time=0.6)
-        self.point_at(t.code[-2], f"torch.{t.activation}")
+        self.point_at_span(spans[2])
         h = [self._unit_value(net, 1, k, text, th.result) for k, text in enumerate(s_h.printed)]
         self.play(*(ReplacementTransform(a, b) for a, b in zip(z1, h, strict=True)),
                   FadeIn(layer1[5]), run_time=0.6)
 
         # Section: the output layer
-        self.step("output-layer", f"h @ W2 + B2, then the {t.activation}: {_tuple(s_h)} @ "
+        self.step("output-layer", f"{s_z2.name}, then the {t.activation}: {_tuple(s_h)} @ "
                                   f"{_tuple(w2)} → {_tuple(s_y)}, the output.")
-        self.point_at(t.code[-1], "h @ W2")
+        self.point_at_span(spans[3])
         self.remove(*layer1)
         self.add(*layer2[:2])
         self._flash(net.edges[1])
         self.play(FadeIn(out_value), FadeIn(layer2[2]), run_time=0.5)
         z2 = self._unit_value(net, 2, 0, s_z2.printed[0], th.shared)
-        self.point_at(t.code[-1], "+ B2")
+        self.point_at_span(spans[4])
         self.play(ReplacementTransform(out_value, z2), FadeIn(layer2[3:5]), run_time=0.5)
         y = self._unit_value(net, 2, 0, s_y.printed[0], th.shared)
-        self.point_at(t.code[-1], f"torch.{t.activation}")
+        self.point_at_span(spans[5])
         self.play(ReplacementTransform(z2, y), FadeIn(layer2[5]), run_time=0.5)
 
         # Section: y
         self.step("output", f"The network's output: y = {s_y.repr}, shape {_tuple(s_y)}.")
-        self.point_at(t.code[-1], "y =")
+        self.point_at_line(spans[5].line)
         self.play(Create(SurroundingRectangle(VGroup(y, net.unit(2, 0)), color=th.highlight,
                                               buff=0.1, stroke_width=5)),
                   Create(SurroundingRectangle(layer2[5], color=th.highlight, buff=0.06,

@@ -18,6 +18,7 @@ kind = "elementwise-product"
 title = "Product"
 tensors.features = {{ shape = [1, 5] }}
 tensors.weights = {{ like = "features" }}
+code = "features * weights"
 """
 
 
@@ -44,6 +45,9 @@ def test_default_lesson_has_a_clip_of_every_kind() -> None:
 def test_default_lesson_is_the_notebook_setup() -> None:
     import torch
 
+    from core.arithmetic import NeuronTrace
+    from core.trace import trace_of
+
     lesson = load_lesson()
     clip = lesson.clip("neuron")
     assert clip.seed == 7
@@ -51,12 +55,11 @@ def test_default_lesson_is_the_notebook_setup() -> None:
     features = torch.randn((1, 5))
     weights = torch.randn_like(features)
     bias = torch.randn((1, 1))
-    from core.inputs import make_tensors
-
-    made = make_tensors(clip)
-    assert torch.equal(made["features"], features)
-    assert torch.equal(made["weights"], weights)
-    assert torch.equal(made["bias"], bias)
+    # The clip's code draws them the notebook's way, right after the seed.
+    trace = trace_of(lesson, "neuron", NeuronTrace)
+    for facts, made in ((trace.features, features), (trace.weights, weights),
+                        (trace.bias, bias)):
+        assert facts.values == tuple(made.flatten().tolist())
 
 
 BAD = [
@@ -90,11 +93,13 @@ BAD = [
     pytest.param(lesson_text().replace('{ like = "features" }', '{ like = "nobody" }'),
                  "product", "tensors.weights.like", "a tensor listed before", id="bad-like"),
     pytest.param(lesson_text().replace("tensors.weights", "tensors.extra"),
-                 "product", "tensors.extra", "only the tensors", id="unknown-tensor"),
+                 "product", "code", "the name 'weights' before it is defined",
+                 id="unknown-tensor"),
     pytest.param(lesson_text(header='title = "T"\nseed = "seven"\n'), None, "seed",
                  "a whole number", id="bad-seed"),
     pytest.param(lesson_text().replace('{ like = "features" }', "{ shape = [1, 4] }"),
-                 "product", "tensors.weights", "the shape of features", id="shape-mismatch"),
+                 "product", "code", "an element-wise product of two tensors of one shape",
+                 id="shape-mismatch"),
 ]
 
 
@@ -141,6 +146,33 @@ def test_a_retired_setting_says_what_code_to_write(
     assert status == 2
     assert "clip 'view': key 'view_shape': expected the clip's code instead" in err
     assert "`v = weights.view(5, 1)`" in err
+
+
+@pytest.mark.parametrize(("kind", "line"), [
+    ("neuron", "y = torch.sigmoid(torch.sum(features * weights) + bias)"),
+    ("two-layer-network", "h = torch.sigmoid(features @ W1 + B1)"),
+])
+def test_the_activation_is_read_from_the_code(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str, line: str
+) -> None:
+    text = default_lesson_path().read_text().replace(
+        f'kind = "{kind}"\n', f'kind = "{kind}"\nactivation = "tanh"\n')
+    status, err = run_trace(tmp_path, text, capsys)
+    assert status == 2
+    assert f"clip '{kind}': key 'activation': expected the clip's code instead" in err
+    assert f"`{line}`" in err
+
+
+def test_a_story_the_code_does_not_tell_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = default_lesson_path().read_text().replace(
+        "y = torch.sigmoid(torch.sum(features * weights) + bias)",
+        "y = torch.sum(features * weights) + bias")
+    status, err = run_trace(tmp_path, text, capsys)
+    assert status == 2 and len(err.strip().splitlines()) == 1
+    assert ("clip 'neuron': key 'code': expected an activation of the sum plus bias, e.g. "
+            "torch.sigmoid(...), found mul, sum, add") in err
 
 
 def test_missing_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from core.arithmetic import ElementwiseTrace, NeuronTrace, TwoLayerTrace
+from core.arithmetic import ElementwiseTrace, NeuronTrace, SumTrace, TwoLayerTrace
 from core.facts import format_elements
 from core.inputs import make_array, make_tensors
 from core.lesson import Lesson, load_lesson
@@ -41,10 +41,43 @@ def test_trace_command_prints_twelve_traces(capsys: pytest.CaptureFixture[str]) 
     assert len(data["traces"]) == 12
 
 
-def test_elementwise_and_sum(lesson: Lesson) -> None:
-    trace = trace_of(lesson, "sum", ElementwiseTrace)
-    t = make_tensors(lesson.clip("sum"))
+def notebook_neuron() -> dict[str, torch.Tensor]:
+    """The course notebook's neuron inputs, drawn its way right after the seed."""
+    torch.manual_seed(7)
+    features = torch.randn((1, 5))
+    weights = torch.randn_like(features)
+    bias = torch.randn((1, 1))
+    return {"features": features, "weights": weights, "bias": bias}
+
+
+def notebook_network() -> dict[str, torch.Tensor]:
+    """The course notebook's two-layer network inputs, drawn its way right after the seed."""
+    torch.manual_seed(7)
+    features = torch.randn((1, 3))
+    names = ("W1", "W2", "B1", "B2")
+    shapes = ((3, 2), (2, 1), (1, 2), (1, 1))
+    return {"features": features, **{n: torch.randn(s) for n, s in zip(names, shapes, strict=True)}}
+
+
+def test_elementwise_product(lesson: Lesson) -> None:
+    trace = trace_of(lesson, "elementwise-product", ElementwiseTrace)
+    t = notebook_neuron()
     product = t["features"] * t["weights"]
+    assert trace.program.ops[trace.product_op].code == "features * weights"
+    assert trace.a.printed == printed(t["features"]) and trace.b.printed == printed(t["weights"])
+    assert trace.product.printed == printed(product)
+    assert [(s.a, s.b, s.product) for s in trace.steps] == list(
+        zip(printed(t["features"]), printed(t["weights"]), printed(product), strict=True))
+    assert trace.new_storage
+
+
+def test_elementwise_and_sum(lesson: Lesson) -> None:
+    trace = trace_of(lesson, "sum", SumTrace)
+    t = notebook_neuron()
+    product = t["features"] * t["weights"]
+    ops = trace.program.ops
+    assert ops[trace.function_op].code == "torch.sum(features * weights)"
+    assert ops[trace.method_op].code == "(features * weights).sum()"
     assert trace.product.printed == printed(product)
     assert tuple(s.product for s in trace.steps) == printed(product)
     assert tuple(s.a for s in trace.steps) == printed(t["features"])
@@ -53,13 +86,22 @@ def test_elementwise_and_sum(lesson: Lesson) -> None:
     assert trace.total_function.values[0] == torch.sum(product).item()
     assert trace.total_method.values[0] == product.sum().item()
     assert trace.total_function.shape == () and trace.total_function.repr == str(torch.sum(product))
+    assert trace.total_function.repr == "tensor(-1.9796)"  # the course notebook's sum
+    assert trace.totals_equal
 
 
 def test_neuron(lesson: Lesson) -> None:
     trace = trace_of(lesson, "neuron", NeuronTrace)
-    t = make_tensors(lesson.clip("neuron"))
+    t = notebook_neuron()
     y = torch.sigmoid(torch.sum(t["features"] * t["weights"]) + t["bias"])
-    assert trace.output.repr == str(y)
+    assert trace.output.repr == str(y) == "tensor([[0.1595]])"  # the course notebook's y
+    assert trace.activation == "sigmoid"
+    assert trace.total.printed == printed(torch.sum(t["features"] * t["weights"]))
+    assert trace.bias.printed == printed(t["bias"])
+    ops = trace.program.ops
+    assert [ops[k].code for k in (trace.sum_op, trace.bias_op, trace.activation_op)] == [
+        "torch.sum(features * weights)", "torch.sum(features * weights) + bias",
+        "torch.sigmoid(torch.sum(features * weights) + bias)"]
     xs = torch.tensor(trace.curve.xs)
     assert torch.equal(torch.sigmoid(xs), torch.tensor(trace.curve.ys))
     pre = trace.pre_activation.values[0]
@@ -180,11 +222,27 @@ def test_numpy_bridge(lesson: Lesson) -> None:
 
 def test_two_layer(lesson: Lesson) -> None:
     trace = trace_of(lesson, "two-layer-network", TwoLayerTrace)
-    t = make_tensors(lesson.clip("two-layer-network"))
+    t = notebook_network()
     h = torch.sigmoid(t["features"] @ t["W1"] + t["B1"])
     y = torch.sigmoid(h @ t["W2"] + t["B2"])
     assert trace.stages[2].tensor.printed == printed(h)
-    assert trace.stages[-1].tensor.repr == str(y)
+    assert trace.stages[-1].tensor.repr == str(y) == "tensor([[0.3171]])"  # the notebook's y
+    assert [f.name for f in trace.inputs] == ["features", "W1", "W2", "B1", "B2"]
+    for facts in trace.inputs:
+        assert facts.printed == printed(t[facts.name])
+    # Each dot product's terms, products and running totals, as torch computes them.
+    first = trace.stages[0]
+    z1 = t["features"] @ t["W1"]
+    for dot in first.dots:
+        row, col = t["features"][dot.row], t["W1"][:, dot.col]
+        assert [(s.a, s.b) for s in dot.terms] == list(zip(
+            (trace.inputs[0].printed[k] for k in range(3)),
+            (trace.inputs[1].printed[k * 2 + dot.col] for k in range(3)), strict=True))
+        assert dot.terms[-1].running_total == printed(torch.cumsum(row * col, 0))[-1]
+        assert dot.result == printed(z1)[dot.col]
+    assert [trace.program.ops[s.op].code for s in trace.stages] == [
+        "features @ W1", "features @ W1 + B1", "torch.sigmoid(features @ W1 + B1)", "h @ W2",
+        "h @ W2 + B2", "torch.sigmoid(h @ W2 + B2)"]
     assert [s.tensor.shape for s in trace.stages] == [(1, 2), (1, 2), (1, 2), (1, 1), (1, 1),
                                                        (1, 1)]
 

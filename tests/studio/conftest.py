@@ -28,6 +28,7 @@ kind = "elementwise-product"
 title = "Alpha: <b>bold</b> & \\"quoted\\""
 tensors.features = { shape = [1, 2] }
 tensors.weights = { like = "features" }
+code = "features * weights"
 
 [[clips]]
 id = "beta"
@@ -36,6 +37,7 @@ title = "Beta"
 seed = 11
 tensors.features = { shape = [1, 2] }
 tensors.weights = { like = "features" }
+code = "features * weights"
 """
 
 
