@@ -22,6 +22,7 @@ SCENES: dict[str, tuple[str, str]] = {
     "strides": ("scenes.strides", "StridesAndContiguity"),
     "numpy-bridge": ("scenes.numpy_bridge", "NumpyBridge"),
     "summary": ("scenes.summary", "SummaryTable"),
+    "code": ("scenes.code_clip", "CodeClip"),
 }
 
 

@@ -1,0 +1,236 @@
+"""CodeClip: any ProgramTrace played statement by statement on the stage, one visual per op."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from manim import LEFT, FadeIn, FadeOut, Rectangle, ReplacementTransform, VGroup, Wait, config
+
+from core.model import (
+    Broadcast,
+    Join,
+    OpKind,
+    OpRecord,
+    ProgramTrace,
+    Reduce,
+    Span,
+    Statement,
+    Write,
+)
+from scenes.base import TraceScene
+from scenes.components.caption_band import CaptionBand
+from scenes.components.text import mono
+from scenes.stage import Stage, is_named
+from scenes.visuals import play_op
+
+__all__ = ["CAPTION_RATE", "HOLD", "CodeClip", "statement_caption", "takeaway"]
+
+# Characters a second a caption may ask a viewer to read, at most.
+CAPTION_RATE = 13.0
+# Seconds every step stays still after its last motion.
+HOLD = 1.5
+
+
+class CodeClip(TraceScene[ProgramTrace]):
+    """A code clip: the snippet at the top, each statement a step, each op its visual."""
+
+    clip_id = "code"
+    trace_type = ProgramTrace
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.last_motion = 0.0
+        self.band: CaptionBand | None = None
+        self.stage: Stage | None = None
+        self.marker: VGroup | None = None
+        self.holds: list[float] = []  # per step: seconds still after its last motion
+
+    def play(self, *args: Any, **kwargs: Any) -> None:
+        super().play(*args, **kwargs)
+        # Scene.wait plays a Wait: that is stillness, not motion.
+        if not all(isinstance(a, Wait) for a in args):
+            self.last_motion = self.time
+
+    def construct(self) -> None:
+        trace = self.trace
+        self.stage = stage = Stage(trace, self.theme)
+        self.play(FadeIn(stage.code), run_time=0.5)
+        for number, statement in enumerate(trace.statements):
+            self.step(f"{number + 1:02d}-line-{statement.span.line}",
+                      statement_caption(trace, statement))
+            self.point_at_span(statement.span)
+            for index in statement.ops:
+                op = trace.ops[index]
+                if len(statement.ops) > 1:
+                    self.point_at_span(op.span)
+                play_op(self, stage, op)
+            if statement.error is not None and not statement.ops:
+                continue
+        self.step("closing", takeaway(trace), clear=False)
+        self.finish()
+
+    # Steps: captions in the caption band, held long enough to read and to see
+
+    def step(self, name: str, caption: str, clear: bool = True) -> None:
+        """Start a step: clear the last step's annotations, show the caption at its fixed x."""
+        self._close_step()
+        self.next_section(name)
+        stage = self.stage
+        assert stage is not None
+        b = stage.bands()
+        band = CaptionBand(caption, self.theme, left=b.left, right=b.right,
+                           bottom=b.caption[0], height=b.caption[1] - b.caption[0])
+        anims: list[Any] = []
+        if clear and stage.extras:
+            anims += [FadeOut(m) for m in stage.extras]
+            stage.extras.clear()
+            if stage.floor:
+                # The error card that kept the band's floor is gone: the tensors move back.
+                stage.floor = 0.0
+                anims += stage.arrange()
+        if self.band is None:
+            anims.append(FadeIn(band))
+        else:
+            # Words cross-fade: morphing one sentence's glyphs into another's is unreadable.
+            anims += [FadeOut(self.band), FadeIn(band)]
+        self.play(*anims, run_time=0.4)
+        self.band = band
+        self._open = (name, caption, self.time - 0.4)
+
+    def _close_step(self) -> None:
+        if self._open is None:
+            return
+        _, caption, start = self._open
+        needed = max(start + len(caption) / CAPTION_RATE, self.last_motion + HOLD)
+        while self.time < needed - 1e-9:
+            self.wait(max(needed - self.time, 1 / config.frame_rate))
+        self.holds.append(self.time - self.last_motion)
+        super()._close_step()
+
+    # The code panel's marker
+
+    def point_at_span(self, span: Span) -> None:
+        """Point at a span's line and box exactly its columns."""
+        stage = self.stage
+        assert stage is not None
+        code = stage.code
+        line = span.line - 1
+        text = code.source[line]
+        end = span.col_end if span.end_line == span.line else len(text)
+        first = len(text[:span.col_start].replace(" ", ""))
+        count = len(text[span.col_start:end].replace(" ", ""))
+        glyphs = VGroup(*code.lines[line].submobjects[first:first + count])
+        target = code.lines[line]
+        pointer = mono("▶", self.theme, self.theme.code_size, stage.highlight)
+        pointer.match_height(target[0]).scale(1.1)
+        pointer.next_to(target, LEFT, buff=0.2)
+        box = Rectangle(width=glyphs.width + 0.14, height=target.height + 0.12,
+                        stroke_color=stage.highlight, stroke_width=2.5,
+                        fill_color=stage.highlight, fill_opacity=0.15)
+        box.move_to(glyphs).set_y(target.get_y())
+        mark = VGroup(pointer, box)
+        if self.marker is None:
+            self.play(FadeIn(mark), run_time=0.4)
+        else:
+            self.play(ReplacementTransform(self.marker, mark), run_time=0.4)
+        self.marker = mark
+
+
+# Sentences generated from the op records' facts when the author gave none
+
+
+def _op_sentence(trace: ProgramTrace, op: OpRecord) -> str:
+    if op.error is not None:
+        return f"torch refuses {op.code}: {op.error.type}, in its own words below."
+    out = trace.tensor(op.outputs[0]) if op.outputs else None
+    name = out.name if out is not None and is_named(out.ref) else "the result"
+    plan = op.plan
+    inputs = ", ".join(dict.fromkeys(r.name for r in op.inputs))
+    if op.kind == OpKind.CREATE and out is not None:
+        return f"{name} is a new tensor, {out.size_text}."
+    if op.kind == OpKind.LAYOUT and out is not None:
+        if 0 in out.strides:
+            dims = ", ".join(str(d) for d, s in enumerate(out.strides) if s == 0)
+            return (f"{op.op} gives {name} stride 0 along dim {dims}: it reads the same cells "
+                    f"again, and nothing is copied.")
+        return (f"{name} = {op.code}: the same cells move into shape {tuple(out.shape)}; "
+                f"same storage {out.storage}, strides {out.strides}, no copy.")
+    if op.kind == OpKind.COPY and out is not None:
+        return (f"{op.code} copies: torch writes the values into new storage {out.storage}, "
+                f"in the order {name} reads them.")
+    if op.kind == OpKind.ELEMENTWISE and isinstance(plan, Broadcast) and out is not None:
+        stretched = [f"{ref.name} along dim {', '.join(map(str, dims))}"
+                     for ref, dims in zip(op.inputs, plan.expanded, strict=False) if dims]
+        if stretched:
+            return (f"{op.code}: shapes line up from the right; "
+                    f"{' and '.join(stretched)} repeat with stride 0, no copy.")
+        return f"{op.code} works element by element: {name} is {out.size_text}."
+    if op.kind == OpKind.REDUCE and isinstance(plan, Reduce) and out is not None:
+        if op.op == "softmax":
+            return (f"softmax along dim {', '.join(map(str, plan.dims or ()))}: each group "
+                    f"of {len(plan.groups[0])} values becomes weights that sum to one.")
+        keep = ", kept as size 1" if plan.keepdim else ""
+        over = f"dim {', '.join(map(str, plan.dims))}" if plan.dims is not None else "all dims"
+        return (f"{op.op} over {over}{keep}: each group of {len(plan.groups[0])} values "
+                f"adds up to one value of {name}.")
+    if op.kind == OpKind.MATMUL and out is not None:
+        return (f"Each value of {name} is a row of {op.inputs[0].name} times a column of "
+                f"{op.inputs[1].name}: {out.size_text}.")
+    if op.kind == OpKind.JOIN and isinstance(plan, Join) and out is not None:
+        if op.op == "stack":
+            return f"stack puts {inputs} along a new dim {plan.dim}: {out.size_text}."
+        return f"cat joins {inputs} along dim {plan.dim}, which grows: {out.size_text}."
+    if op.kind == OpKind.WRITE and isinstance(plan, Write):
+        writer = trace.tensor(plan.writer)
+        seen = ", ".join(ref.name for ref, _ in plan.aliases)
+        also = f"; {seen} sees it too" if seen else ""
+        return f"{op.code} writes into storage {writer.storage}{also}."
+    if op.kind == OpKind.RESIZE and out is not None:
+        return f"{op.code} keeps the same storage {out.storage} with a new shape."
+    if op.kind == OpKind.BRIDGE and out is not None:
+        return f"{name} and {inputs} share one buffer, {out.buffer}: no copy."
+    if op.kind == OpKind.QUERY:
+        return f"{op.code} answers {op.result}."
+    return f"{op.code}."
+
+
+def statement_caption(trace: ProgramTrace, statement: Statement) -> str:
+    """The author's words for a line, or a sentence from the facts of its last op."""
+    if statement.say:
+        return statement.say
+    if not statement.ops:
+        return f"{statement.code}."
+    ops = [trace.ops[i] for i in statement.ops]
+    failed = [op for op in ops if op.error is not None]
+    return _op_sentence(trace, failed[0] if failed else ops[-1])
+
+
+def takeaway(trace: ProgramTrace) -> str:
+    """One line for the closing frame, from what the clip's ops did."""
+    kinds = [op.kind for op in trace.ops if op.error is None]
+    names = {op.op for op in trace.ops}
+    strides = [s for t in trace.tensors for s in t.strides]
+    if any(op.error is not None for op in trace.ops):
+        return "When shapes do not fit, torch stops and says why."
+    if OpKind.WRITE in kinds:
+        return "A write through a view lands in the shared storage."
+    if OpKind.COPY in kinds:
+        return "When strides cannot describe it, torch copies."
+    if OpKind.JOIN in kinds:
+        if {"cat", "stack"} <= names:
+            return "cat grows a dim; stack adds a new one."
+        return "Joining tensors copies them into new storage."
+    if "softmax" in names:
+        return "softmax turns each row into weights that sum to one."
+    if OpKind.REDUCE in kinds:
+        return "A reduction folds a dim; keepdim keeps it as size 1."
+    if OpKind.ELEMENTWISE in kinds and any(
+            isinstance(op.plan, Broadcast) and any(op.plan.expanded) for op in trace.ops):
+        return "Broadcasting stretches dims of size one with stride 0."
+    if OpKind.LAYOUT in kinds and 0 in strides:
+        return "expand repeats values with stride 0: no copy."
+    if OpKind.LAYOUT in kinds:
+        return "A view changes shape and strides, never the values."
+    if OpKind.MATMUL in kinds:
+        return "Inner sizes must match; outer sizes give the shape."
+    return trace.title

@@ -1,0 +1,562 @@
+"""The stage: bands for code, work, storage and caption, and every tensor placed by its TensorRef.
+
+Visuals never use coordinates of their own: they ask the stage where a tensor, a storage cell or
+a note goes. Each element of a tensor is one :class:`~scenes.components.tensor_grid.Cell` for
+its whole life on stage: a view takes over its input's cells and moves them (:meth:`Stage.adopt`)
+instead of fading a new grid over the old one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+from manim import (
+    DOWN,
+    LEFT,
+    RIGHT,
+    UP,
+    Arrow,
+    DashedVMobject,
+    FadeIn,
+    FadeOut,
+    Line,
+    Mobject,
+    Rectangle,
+    SurroundingRectangle,
+    VGroup,
+    config,
+)
+
+from core.model import OpRecord, ProgramTrace, TensorFacts, TensorRef, logical_indices
+from scenes.components.code_line import CodeLine
+from scenes.components.storage_strip import StorageStrip, cell_width_for
+from scenes.components.tensor_grid import Cell, size_badge
+from scenes.components.text import label, mono, wrapped
+from scenes.theme import Theme
+
+__all__ = [
+    "MARGIN",
+    "MAX_FIGURES",
+    "MAX_STRIPS",
+    "Bands",
+    "Figure",
+    "Stage",
+    "safe_area",
+    "tensor_hues",
+]
+
+# 32 px of an 854x480 frame, in scene units: nothing is drawn outside this margin.
+MARGIN = 32 * 8.0 / 480
+MAX_FIGURES = 4
+MAX_STRIPS = 2
+GAP = 0.15  # between bands
+FIGURE_GAP = 0.7  # between figures in the work band
+CAPTION_HEIGHT = 0.95  # two lines at caption size
+CODE_SIZE_LINES = 5  # more lines than this shrink the code text
+ARROW_ROOM = 0.55  # under the figures, for arrows down to a storage strip
+GHOST_OPACITY = 0.35
+STRIP_GAP = 0.4
+
+
+def safe_area() -> tuple[float, float, float, float]:
+    """(left, bottom, right, top) of the frame inside the 32 px margin."""
+    half_w, half_h = config.frame_width / 2, config.frame_height / 2
+    return -half_w + MARGIN, -half_h + MARGIN, half_w - MARGIN, half_h - MARGIN
+
+
+def tensor_hues(theme: Theme) -> tuple[str, ...]:
+    """The colours tensors are drawn in, in order: all far from the theme's highlight.
+
+    The theme's orange sits next to its highlight yellow (and its vermillion means "error"),
+    so tensors use blue, green, purple and then the neutral text colour.
+    """
+    return (theme.operand_a, theme.result, theme.shared, theme.text)
+
+
+def _name_hash(name: str) -> int:
+    """A stable number for a name (Python's ``hash`` of a str changes every run)."""
+    value = 0
+    for ch in name:
+        value = (value * 131 + ord(ch)) % 1_000_003
+    return value
+
+
+def is_named(ref: TensorRef) -> bool:
+    """True for a tensor the author named; unnamed values are named by their source text."""
+    return ref.name.isidentifier()
+
+
+@dataclass(frozen=True)
+class Bands:
+    """The y extents of the four bands, top to bottom, and the x extent they all share."""
+
+    left: float
+    right: float
+    code: tuple[float, float]  # (bottom, top)
+    work: tuple[float, float]
+    storage: tuple[float, float]
+    caption: tuple[float, float]
+
+    @property
+    def width(self) -> float:
+        return self.right - self.left
+
+
+def cell_positions(shape: tuple[int, ...], w: float, h: float) -> list[np.ndarray]:
+    """Centre of every element (row-major) relative to the first cell's centre.
+
+    0-d: one cell; 1-d: a row; 2-d: rows and columns; more dims: the 2-d slices side by side,
+    a gap of half a cell between them.
+    """
+    points: list[np.ndarray] = []
+    if len(shape) <= 2:
+        rows, cols = (shape[0], shape[1]) if len(shape) == 2 else (1, shape[0] if shape else 1)
+        slice_width = 0.0
+    else:
+        rows, cols = shape[-2], shape[-1]
+        slice_width = cols * w + w / 2
+    for index in logical_indices(shape):
+        if len(shape) <= 1:
+            r, c, s = 0, (index[0] if index else 0), 0
+        else:
+            r, c = index[-2], index[-1]
+            s = 0
+            for size, i in zip(shape[:-2], index[:-2], strict=True):
+                s = s * size + i
+        points.append(np.array([s * slice_width + c * w, -r * h, 0.0]))
+    del rows, cols
+    return points
+
+
+class Figure(VGroup):
+    """One tensor on stage: its cells (row-major), name above, ``torch.Size`` badge below.
+
+    Parts: ``cells``, ``name_label``, ``badge``, ``ghosts`` (stride-0 copies), ``notes`` (text
+    under the badge that belongs to this tensor), ``room`` (an invisible box reserving space).
+    """
+
+    def __init__(self, facts: TensorFacts, theme: Theme, color: str, w: float, h: float,
+                 reserve: tuple[int, ...] | None = None) -> None:
+        super().__init__()
+        self.facts = facts
+        self.ref = facts.ref
+        self.theme = theme
+        self.hue: str = color
+        self.w, self.h = w, h
+        self.cells = VGroup()
+        for text, point in zip(facts.printed, cell_positions(facts.shape, w, h), strict=True):
+            cell = Cell(text, theme, w, h, color)
+            cell.move_to(point)
+            self.cells.add(cell)
+        self.ghosts = VGroup()
+        self.notes = VGroup()
+        self.room = VGroup()
+        if reserve is not None:
+            self.reserve(reserve)
+        name_color = color if is_named(facts.ref) else theme.muted
+        self.name_label = label(facts.name, theme, theme.body_size, name_color)
+        if not is_named(facts.ref):
+            self.name_label = mono(facts.name, theme, theme.small_size + 2, name_color)
+        if facts.library == "numpy":
+            self.badge = size_badge(f"ndarray {tuple(facts.shape)}", theme)
+        else:
+            self.badge = size_badge(facts.size_text, theme)
+        self.header_extra: list[Mobject] = []
+        self.add(self.room, self.ghosts, self.cells, self.name_label, self.badge, self.notes)
+        self.relabel()
+
+    def reserve(self, shape: tuple[int, ...]) -> None:
+        """Keep room for a grid of ``shape`` from the first cell (ghost copies will go there)."""
+        points = cell_positions(shape, self.w, self.h)
+        first = self.cells[0].get_center()
+        xs = [p[0] for p in points]
+        ys = [p[1] for p in points]
+        box = Rectangle(width=max(xs) - min(xs) + self.w, height=max(ys) - min(ys) + self.h,
+                        stroke_opacity=0, fill_opacity=0)
+        box.move_to(first + np.array([(max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2, 0]))
+        self.room.add(box)
+
+    def grid_box(self) -> VGroup:
+        """The cells and any reserved room: what labels sit above and below."""
+        return VGroup(*self.cells, *self.room)
+
+    def relabel(self) -> None:
+        """Name, size badge and any stride badge in one line above the cells (the space under
+        the cells stays free for arrows down to storage); notes go under the cells."""
+        box = self.grid_box()
+        header = VGroup(self.name_label, self.badge, *self.header_extra)  # type: ignore[arg-type]
+        header.arrange(RIGHT, buff=0.2)
+        header.next_to(box, UP, buff=0.12).align_to(box, LEFT)
+        if len(self.notes):
+            self.notes.arrange(DOWN, aligned_edge=LEFT, buff=0.08)
+            self.notes.next_to(box, DOWN, buff=0.12).align_to(box, LEFT)
+
+    def add_to_header(self, mob: Mobject) -> None:
+        """Put ``mob`` (a stride badge) at the end of the header line."""
+        self.header_extra.append(mob)
+        self.add(mob)  # type: ignore[arg-type]
+        self.relabel()
+
+    def cell(self, k: int) -> Cell:
+        """The cell of element ``k`` (row-major)."""
+        cell = self.cells[k]
+        assert isinstance(cell, Cell)
+        return cell
+
+    def position(self, k: int) -> np.ndarray:
+        return np.array(self.cells[k].get_center())
+
+
+class Stage:
+    """Where everything goes: bands, figures by TensorRef, storage strips by storage id.
+
+    The stage keeps at most :data:`MAX_FIGURES` figures and :data:`MAX_STRIPS` strips; when
+    another arrives the oldest slides out. Methods that change the picture return animations
+    (the visual decides how to play them) and update the stage's records at once.
+    """
+
+    def __init__(self, trace: ProgramTrace, theme: Theme) -> None:
+        self.trace = trace
+        self.theme = theme
+        self.left, self.bottom, self.right, self.top = safe_area()
+        self.figures: dict[TensorRef, Figure] = {}
+        self.strips: dict[str, StorageStrip] = {}
+        self.arrows: dict[TensorRef, VGroup] = {}
+        self.extras: list[Mobject] = []  # this step's annotations: the next step clears them
+        self.colors = self._colors()
+        self.highlight = theme.highlight
+        texts = [p for t in trace.tensors for p in (*t.printed, *t.storage_printed)]
+        self.w = cell_width_for(theme, *texts) + 0.1
+        widest = max([len(t.storage_printed) for t in trace.tensors]
+                     + [t.shape[-1] if t.shape else 1 for t in trace.tensors] + [1])
+        # A strip of the widest storage plus its title column must fit the safe width.
+        self.w = min(self.w, (self.right - self.left - 1.9) / widest)
+        self.h = 0.42
+        self.code = self._code_panel()
+        self.strip_rows = 1
+        self.floor = 0.0  # height kept free at the bottom of the work band (an error card)
+
+    # Colours
+
+    def _colors(self) -> dict[str, str]:
+        """One colour per tensor name, the same in every clip of a lesson for that name.
+
+        The colour is picked by the name itself; two names of one clip that would share a
+        colour take the next free one (names and labels always say which tensor is which).
+        """
+        hues = tensor_hues(self.theme)
+        colors: dict[str, str] = {}
+        used: set[int] = set()
+        for tensor in self.trace.tensors:
+            if tensor.name in colors:
+                continue
+            if not is_named(tensor.ref):
+                colors[tensor.name] = self.theme.muted
+                continue
+            slot = _name_hash(tensor.name) % len(hues)
+            for step in range(len(hues)):
+                if (slot + step) % len(hues) not in used:
+                    slot = (slot + step) % len(hues)
+                    break
+            used.add(slot)
+            colors[tensor.name] = hues[slot]
+        return colors
+
+    def color(self, ref: TensorRef | str) -> str:
+        name = ref.name if isinstance(ref, TensorRef) else ref
+        return self.colors.get(name, self.theme.text)
+
+    # Bands
+
+    def _code_panel(self) -> CodeLine:
+        code = CodeLine(self.trace.source, self.theme, max_width=self.right - self.left)
+        most = 0.45 * CODE_SIZE_LINES
+        if code.height > most:
+            code.scale_to_fit_height(most)
+        code.move_to(((self.left + self.right) / 2, self.top - code.height / 2, 0.0))
+        return code
+
+    def bands(self) -> Bands:
+        """The bands for the strips now on stage (stacked strips take more of the work band)."""
+        caption = (self.bottom, self.bottom + CAPTION_HEIGHT)
+        code = (float(self.code.get_bottom()[1]), self.top)
+        # A strip, and the read-order numbers above its cells.
+        strip_height = max((st.height for st in self.strips.values()), default=0.0) + 0.36
+        rows = self.strip_rows if self.strips else 0
+        storage_top = caption[1] + GAP + rows * strip_height
+        storage = (caption[1] + GAP, storage_top)
+        work = (storage_top + (GAP if rows else 0.0) + self.floor, code[0] - GAP)
+        return Bands(self.left, self.right, code, work, storage, caption)
+
+    # Figures
+
+    def figure(self, ref: TensorRef) -> Figure | None:
+        """The figure drawing ``ref``, or an older version of the same name still on stage."""
+        if ref in self.figures:
+            return self.figures[ref]
+        same = [f for r, f in self.figures.items() if r.name == ref.name]
+        return same[-1] if same else None
+
+    def rekey(self, old: TensorRef, new: TensorRef, facts: TensorFacts) -> None:
+        """A figure now draws a newer version of its tensor (an in-place change)."""
+        figure = self.figures.pop(old)
+        figure.ref, figure.facts = new, facts
+        self.figures[new] = figure
+        if old in self.arrows:
+            self.arrows[new] = self.arrows.pop(old)
+
+    def make_figure(self, facts: TensorFacts, reserve: tuple[int, ...] | None = None) -> Figure:
+        return Figure(facts, self.theme, self.color(facts.ref), self.w, self.h, reserve)
+
+    def arrange(self, new: Sequence[Figure] = (), keep: Iterable[TensorRef] = (),
+                drop: Iterable[TensorRef] = ()) -> list[Any]:
+        """Lay out the figures on stage plus ``new`` in one centred row of the work band.
+
+        Figures not in ``keep`` leave, oldest first, while there are more than
+        :data:`MAX_FIGURES` or the row is wider than the band; ``drop`` leave at once. New
+        figures are moved to their places (they are not on screen yet); figures already on
+        stage get move animations; leaving figures slide out to the left.
+        """
+        keep = set(keep) | {f.ref for f in new}
+        anims: list[Any] = []
+        for ref in list(drop):
+            if ref in self.figures:
+                anims += self._leave(ref)
+        b = self.bands()
+        order = list(self.figures.values()) + list(new)
+
+        def width(figs: list[Figure]) -> float:
+            return sum(f.width for f in figs) + FIGURE_GAP * max(0, len(figs) - 1)
+
+        while len(order) > MAX_FIGURES or (width(order) > b.width and len(order) > 1):
+            leaving = next((f for f in order if f.ref not in keep), None)
+            if leaving is None:
+                break
+            order.remove(leaving)
+            anims += self._leave(leaving.ref)
+        total = width(order)
+        height = max((f.height for f in order), default=0.0)
+        room = (b.work[1] - b.work[0]) - (ARROW_ROOM if self.strips else 0.0)
+        scale = min(1.0, b.width / total if total else 1.0, room / height if height else 1.0)
+        x = (b.left + b.right) / 2 - total * scale / 2
+        top = b.work[1] if self.strips else b.work[1] - max(0.0, (room - height * scale) / 2)
+        for figure in order:
+            targets = figure.copy()
+            if scale < 1.0:
+                targets.scale(scale)
+            shift = np.array([x - targets.get_left()[0], top - targets.get_top()[1], 0.0])
+            x += targets.width + FIGURE_GAP * scale
+            if figure in new:
+                if scale < 1.0:
+                    figure.scale(scale)
+                figure.shift(shift)
+                self.figures[figure.ref] = figure
+            elif np.linalg.norm(shift) > 1e-3 or scale < 1.0:
+                if scale < 1.0:
+                    anims.append(figure.animate.scale(scale).shift(shift))
+                else:
+                    anims.append(figure.animate.shift(shift))
+                for arrows in self._attached(figure.ref):
+                    anims.append(FadeOut(arrows))
+        return anims
+
+    def note_box(self) -> tuple[float, float, float, float]:
+        """(left, bottom, right, top) of the note area: the code panel right of the code.
+
+        Equations, console answers and one-line notes are written there, beside the code that
+        made them, so the work band keeps its height for tensors and arrows.
+        """
+        panel = self.code.panel
+        left = float(self.code.lines.get_right()[0]) + 0.5
+        return (left, float(panel.get_bottom()[1]) + 0.06, float(panel.get_right()[0]) - 0.2,
+                float(panel.get_top()[1]) - 0.06)
+
+    def place_note(self, mob: Mobject) -> Mobject:
+        """Fit ``mob`` into the note area, right-aligned, vertically centred."""
+        left, bottom, right, top = self.note_box()
+        if mob.width > right - left:
+            mob.scale_to_fit_width(right - left)
+        if mob.height > top - bottom:
+            mob.scale_to_fit_height(top - bottom)
+        mob.move_to(((left + right) / 2, (bottom + top) / 2, 0.0)).align_to(
+            np.array([right, 0.0, 0.0]), RIGHT)
+        return mob
+
+    def note(self, text: str, color: str | None = None, *, monospace: bool = True) -> Mobject:
+        """A note for the note area, in up to two lines."""
+        left, _, right, _ = self.note_box()
+        words = wrapped(text, self.theme, right - left, self.theme.small_size + 2,
+                        color or self.theme.text, monospace=monospace)
+        return self.place_note(words)
+
+    def _attached(self, ref: TensorRef) -> list[VGroup]:
+        arrows = self.arrows.pop(ref, None)
+        return [arrows] if arrows is not None else []
+
+    def _leave(self, ref: TensorRef) -> list[Any]:
+        figure = self.figures.pop(ref)
+        anims: list[Any] = [FadeOut(figure, shift=LEFT * 1.5)]
+        anims += [FadeOut(a) for a in self._attached(ref)]
+        return anims
+
+    def remove_figure(self, ref: TensorRef) -> Figure:
+        """Forget a figure without animating (its cells now belong to another figure)."""
+        self._attached(ref)
+        return self.figures.pop(ref)
+
+    # Storage
+
+    def strip(self, storage: str) -> StorageStrip | None:
+        return self.strips.get(storage)
+
+    def show_strip(self, facts: TensorFacts) -> tuple[StorageStrip, list[Any]]:
+        """The strip of ``facts.storage`` (made and placed if new) and the animations that
+        bring it and the re-laid-out bands in."""
+        if facts.storage in self.strips:
+            return self.strips[facts.storage], []
+        anims: list[Any] = []
+        # "not reached" is resize_'s story (its visual draws it); here the strip is the memory
+        # every tensor of this storage reads, so no cell is marked.
+        strip = StorageStrip(replace(facts, unreachable=()), self.theme, cell_width=self.w)
+        strip.cells.set_stroke(self.color(facts.ref) if is_named(facts.ref) else self.theme.muted)
+        # Strips share one row: two stacked would leave the tensors no room. The oldest
+        # slides out while the row is full.
+        while self.strips and (len(self.strips) >= MAX_STRIPS or sum(
+                st.width + STRIP_GAP for st in self.strips.values()) + strip.width
+                > self.right - self.left):
+            oldest = next(iter(self.strips))
+            anims.append(FadeOut(self.strips.pop(oldest), shift=LEFT * 1.5))
+            for ref in [r for r, f in self.figures.items() if f.facts.storage == oldest]:
+                anims += [FadeOut(a) for a in self._attached(ref)]
+        self.strips[facts.storage] = strip
+        anims += self._place_strips(new=strip)
+        anims += self.arrange()
+        return strip, anims
+
+    def align_strip(self, strip: StorageStrip, figure: Figure) -> list[Any]:
+        """Slide a strip that is alone in its row under ``figure``, so arrows run downwards."""
+        if self.strip_rows != 1 or len(self.strips) != 1:
+            return []
+        dx = float(figure.cells.get_center()[0] - strip.cells.get_center()[0])
+        dx = min(max(dx, self.left - strip.get_left()[0]), self.right - strip.get_right()[0])
+        if abs(dx) < 1e-3:
+            return []
+        anims: list[Any] = [strip.animate.shift(RIGHT * dx)]
+        for ref in [r for r, f in self.figures.items() if f.facts.storage == strip.facts.storage]:
+            anims += [FadeOut(links) for links in self._attached(ref)]
+        return anims
+
+    def replace_strip(self, old: StorageStrip, new: StorageStrip) -> None:
+        """A strip redrawn for the same storage (its buffer moved); the new one takes its place."""
+        self.strips[old.facts.storage] = new
+        new.move_to(old, aligned_edge=UP + LEFT)
+
+    def _place_strips(self, new: StorageStrip | None = None) -> list[Any]:
+        strips = list(self.strips.values())
+        width = sum(s.width for s in strips) + STRIP_GAP * (len(strips) - 1)
+        self.strip_rows = 1 if width <= self.right - self.left else len(strips)
+        b = self.bands()
+        anims: list[Any] = []
+        targets: list[np.ndarray] = []
+        if self.strip_rows == 1:
+            x = (b.left + b.right) / 2 - width / 2
+            for s in strips:
+                targets.append(np.array([x - s.get_left()[0], b.storage[1] - s.get_top()[1], 0]))
+                x += s.width + STRIP_GAP
+        else:
+            y = b.storage[1]
+            for s in strips:
+                targets.append(np.array([(b.left + b.right) / 2 - s.get_center()[0],
+                                         y - s.get_top()[1], 0]))
+                y -= s.height + 0.1
+        for s, shift in zip(strips, targets, strict=True):
+            if s is new:
+                s.shift(shift)
+                anims.append(FadeIn(s))
+            elif np.linalg.norm(shift) > 1e-3:
+                anims.append(s.animate.shift(shift))
+                for ref in [r for r, f in self.figures.items()
+                            if f.facts.storage == s.facts.storage]:
+                    anims += [FadeOut(a) for a in self._attached(ref)]
+        return anims
+
+    def arrows_to_storage(self, figure: Figure, strip: StorageStrip,
+                          elements: Sequence[int] | None = None) -> VGroup:
+        """One arrow per element, from the cell's centre line down to the storage cell
+        ``storage_index`` names (torch's own addresses).
+
+        Arrows start at the bottom edge of the cell on its centre line; an upper row's arrow
+        first drops through a lane beside the values below, so no arrow crosses a value.
+        """
+        facts = figure.facts
+        chosen = range(len(figure.cells)) if elements is None else elements
+        rows = facts.shape[-2] if len(facts.shape) >= 2 else 1
+        cols = facts.shape[-1] if facts.shape else 1
+        grid_bottom = float(figure.cells.get_bottom()[1])
+        group: Any = VGroup()
+        group.storage_targets = []
+        group.elements = list(chosen)
+        color = figure.hue
+        for k in chosen:
+            cell = figure.cell(k)
+            target = facts.storage_index[k]
+            end = strip.cell(target).box.get_top() + UP * 0.04
+            start = cell.get_bottom()
+            row = (k // cols) % rows
+            parts = VGroup()
+            if row < rows - 1:
+                lane = (-0.42 if (k % cols) * 2 < cols else 0.42) * cell.width
+                start = start + RIGHT * lane
+                knee = np.array([start[0], grid_bottom, 0.0])
+                parts.add(Line(start, knee, stroke_width=2.5, color=color))
+                start = knee
+            parts.add(Arrow(start, end, buff=0, stroke_width=2.5, color=color,
+                            max_tip_length_to_length_ratio=0.15, tip_length=0.16,
+                            max_stroke_width_to_length_ratio=10))
+            group.add(parts)
+            group.storage_targets.append(target)
+        return group
+
+    def cell_highlight(self, part: Mobject, color: str | None = None) -> SurroundingRectangle:
+        """A thick frame around a cell or a group of cells (a shape cue, not only a colour)."""
+        return SurroundingRectangle(part, color=color or self.highlight, buff=0.03,
+                                    stroke_width=5)
+
+    def ghost(self, cell: Cell) -> Cell:
+        """A copy of a cell drawn as a stride-0 ghost: dashed outline, faded value."""
+        ghost = cell.copy()
+        ghost.box.set_stroke(opacity=0)
+        ghost.box.set_fill(opacity=0)
+        dashes = DashedVMobject(cell.box.copy().set_fill(opacity=0), num_dashes=14)
+        dashes.set_stroke(str(cell.box.get_stroke_color()), width=2, opacity=0.8)
+        ghost.add(dashes)
+        ghost.dashes = dashes  # type: ignore[attr-defined]
+        ghost.value.set_opacity(0.55)
+        return ghost
+
+    # Needs of later statements
+
+    def needed_after(self, op_index: int, ref: TensorRef) -> bool:
+        """Does an op after ``op_index`` read ``ref`` (or any later version of its name)?"""
+        return any(r.name == ref.name for op in self.trace.ops[op_index + 1:]
+                   for r in op.inputs)
+
+    def facts(self, ref: TensorRef) -> TensorFacts:
+        return self.trace.tensor(ref)
+
+    def index_of(self, op: OpRecord) -> int:
+        return next(i for i, o in enumerate(self.trace.ops) if o is op)
+
+
+def fade_group(mobjects: Iterable[Mobject]) -> list[Any]:
+    return [FadeOut(m) for m in mobjects]
+
+
+def on_screen(scene: Any, mob: Mobject) -> bool:
+    return any(mob in top.get_family() for top in scene.mobjects)
+
+
+DOWNWARD = DOWN

@@ -1,0 +1,42 @@
+"""cat and stack: values fly one at a time from the inputs into a new tensor's cells."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from manim import FadeIn, Succession, VGroup
+
+from core.model import Join, OpRecord
+from scenes.stage import Stage
+from scenes.visuals.common import bring, transient
+
+__all__ = ["play"]
+
+
+def play(scene: Any, stage: Stage, op: OpRecord) -> None:
+    plan = op.plan
+    assert isinstance(plan, Join)
+    inputs = bring(scene, stage, op.inputs)
+    out_facts = stage.facts(op.outputs[0])
+    out = stage.make_figure(out_facts)
+    anims = stage.arrange([out], keep=[*op.inputs, out.ref])
+    if anims:
+        scene.play(*anims, run_time=0.8)
+    scene.play(FadeIn(VGroup(out.name_label, out.badge)), run_time=0.5)
+    scene.remove(VGroup(out.name_label, out.badge))
+    flights: list[Any] = []
+    travellers = []
+    for k, (position, element) in enumerate(plan.sources):
+        traveller = inputs[position].cell(element).copy()
+        travellers.append(traveller)
+        flights.append(traveller.animate.move_to(out.position(k)).set_stroke(out.hue))
+    # One value in flight at a time: each lands before the next one leaves.
+    per = 0.45 if len(flights) <= 8 else 0.25
+    scene.add(*travellers)
+    scene.play(Succession(*flights), run_time=per * len(flights))
+    scene.remove(*travellers)
+    scene.add(out)
+    how = "joins along dim" if op.op == "cat" else "puts the inputs along a new dim"
+    note = stage.note(f"{op.op} {how} {plan.dim}: {out_facts.size_text}", monospace=False)
+    scene.play(FadeIn(note), run_time=0.5)
+    transient(stage, note)

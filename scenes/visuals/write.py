@@ -1,0 +1,120 @@
+"""In-place writes: the value goes down the writer's arrow into storage, then up every alias's."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from manim import (
+    UP,
+    Arrow,
+    Create,
+    FadeOut,
+    GrowArrow,
+    MoveAlongPath,
+    VGroup,
+    VMobject,
+)
+
+from core.model import OpRecord, TensorRef, Write
+from scenes.components.storage_strip import change_value
+from scenes.components.text import mono
+from scenes.stage import Figure, Stage
+from scenes.visuals.common import bring, transient
+
+__all__ = ["play", "previous"]
+
+
+def previous(stage: Stage, ref: TensorRef) -> TensorRef:
+    """The version of ``ref``'s name just before ``ref`` (what the screen shows before a write)."""
+    older = [t.ref for t in stage.trace.tensors if t.name == ref.name and t.version < ref.version]
+    return max(older, key=lambda r: r.version) if older else ref
+
+
+def _path(points: list[np.ndarray]) -> VMobject:
+    path = VMobject()
+    path.set_points_as_corners(points)
+    return path
+
+
+def play(scene: Any, stage: Stage, op: OpRecord) -> None:
+    plan = op.plan
+    assert isinstance(plan, Write)
+    before = op.inputs[0] if op.inputs else previous(stage, plan.writer)
+    alias_refs = [previous(stage, ref) for ref, _ in plan.aliases]
+    figures = bring(scene, stage, [before, *alias_refs])
+    writer, aliases = figures[0], figures[1:]
+    strip, anims = stage.show_strip(stage.facts(before))
+    if anims:
+        scene.play(*anims, run_time=0.8)
+    th = stage.theme
+    down = stage.arrows_to_storage(writer, strip, plan.elements)
+    old_links = stage.arrows.pop(writer.ref, None)
+    if old_links is not None:
+        scene.play(FadeOut(old_links), run_time=0.3)
+    frames = VGroup(*(stage.cell_highlight(writer.cell(k)) for k in plan.elements))
+    scene.play(Create(frames), run_time=0.5)
+    # 1. The writer's own elements take the new value.
+    swaps = []
+    for k, text in zip(plan.elements, plan.printed, strict=True):
+        swaps += change_value(writer.cell(k), text, th)
+    scene.play(*swaps, run_time=0.6)
+    # 2. Down the writer's arrows into the storage cells.
+    parts_of: list[Any] = list(down)
+    scene.play(*(Create(p) for parts in parts_of for p in parts[:-1]),
+               *(GrowArrow(parts[-1]) for parts in parts_of), run_time=0.8)
+    tokens = []
+    moves = []
+    for k, parts, text in zip(plan.elements, down, plan.printed, strict=True):
+        token = mono(text, th, th.cell_size, stage.highlight)
+        token.move_to(writer.cell(k))
+        points = [writer.cell(k).get_center()]
+        points += [p.get_end() for p in parts]
+        tokens.append(token)
+        moves.append(MoveAlongPath(token, _path(points)))
+    scene.play(*moves, run_time=1.4)
+    swaps = []
+    for cell_index, text in zip(plan.cells, plan.printed, strict=True):
+        swaps += change_value(strip.cell(cell_index), text, th)
+    scene.play(*swaps, *(FadeOut(t) for t in tokens), run_time=0.6)
+    stage.rekey(writer.ref, plan.writer, stage.facts(plan.writer))
+    # 3. Up to every alias that reaches those cells, in the order the trace gives.
+    ups = VGroup()
+    for figure, (ref, elements) in zip(aliases, plan.aliases, strict=True):
+        ups.add(_alias(scene, stage, figure, ref, elements))
+    transient(stage, frames, down, ups)
+
+
+def _alias(scene: Any, stage: Stage, figure: Figure, ref: TensorRef,
+           elements: tuple[int, ...]) -> VGroup:
+    th = stage.theme
+    facts = stage.facts(ref)
+    # A NumPy array is its own storage object over the writer's buffer: it reads the same
+    # cells of the strip on stage.
+    strip = stage.strip(facts.storage) or next(
+        (s for s in stage.strips.values() if s.facts.buffer == facts.buffer), None)
+    assert strip is not None
+    arrows = VGroup()
+    tokens = []
+    moves = []
+    for k in elements:
+        storage_cell = strip.cell(facts.storage_index[k]).box
+        start = storage_cell.get_top() + UP * 0.04
+        end = figure.cell(k).get_bottom()
+        arrow = Arrow(start, end, buff=0, stroke_width=2.5, color=figure.hue,
+                      max_tip_length_to_length_ratio=0.15, tip_length=0.16)
+        arrows.add(arrow)
+        token = mono(facts.printed[k] or "?", th, th.cell_size, stage.highlight)
+        token.move_to(storage_cell)
+        tokens.append(token)
+        moves.append(MoveAlongPath(token, _path([storage_cell.get_center(), end,
+                                                 figure.cell(k).get_center()])))
+    grown: list[Any] = list(arrows)
+    scene.play(*(GrowArrow(a) for a in grown), run_time=0.7)
+    scene.play(*moves, run_time=1.4)
+    swaps = []
+    for k in elements:
+        swaps += change_value(figure.cell(k), facts.printed[k], th)
+    scene.play(*swaps, *(FadeOut(t) for t in tokens), run_time=0.6)
+    stage.rekey(figure.ref, ref, facts)
+    return arrows
