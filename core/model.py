@@ -332,6 +332,9 @@ class OpRecord:
     plan: Plan | None = None
     result: str | None = None  # a Python answer (a query) as Python prints it
     args: str = ""  # the non-tensor arguments as written, e.g. "dim=0, keepdim=True"
+    # How the code spelled the call: "function" (torch.sum(x)), "method" (x.sum()),
+    # "operator" (x @ w), "attribute" (x.T), "subscript" (x[0]) or "assignment" (x[0] = 1).
+    form: str = ""
 
 
 @dataclass(frozen=True)

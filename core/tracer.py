@@ -435,7 +435,7 @@ class _Tracer:
             plan = self.failed_plan(spec, inputs)
             self.ops.append(OpRecord(span=span, code=code, op=spec.op, kind=spec.kind,
                                      inputs=input_refs, outputs=(), relations=(), error=error,
-                                     plan=plan, args=_args_text(args, kwargs)))
+                                     plan=plan, args=_args_text(args, kwargs), form=_form(node)))
             raise _Raised(error) from None
         if spec.kind in (OpKind.WRITE, OpKind.RESIZE):
             return self.inplace(node, spec, inputs[0], input_refs, before[0], moved_from[0],
@@ -459,7 +459,8 @@ class _Tracer:
         self.ops.append(OpRecord(span=span, code=code, op=spec.op, kind=kind, inputs=input_refs,
                                  outputs=tuple(out_refs), relations=relations, plan=plan,
                                  result=text, args=_args_text(args[len(inputs[:1]):], kwargs)
-                                 if spec.kind != OpKind.CREATE else _args_text(args, kwargs)))
+                                 if spec.kind != OpKind.CREATE else _args_text(args, kwargs),
+                                 form=_form(node)))
         return result
 
     def facts_of(self, ref: TensorRef) -> TensorFacts:
@@ -664,7 +665,7 @@ class _Tracer:
         self.ops.append(OpRecord(span=span, code=code, op=spec.op, kind=OpKind.WRITE,
                                  inputs=refs, outputs=(new_writer, *(r for r, _ in aliases)),
                                  relations=(relation,), plan=plan,
-                                 args=_args_text(args[1:], kwargs)))
+                                 args=_args_text(args[1:], kwargs), form=_form(node)))
         return writer
 
     def resized(self, node: ast.AST, spec: OpSpec, writer: Any, refs: tuple[TensorRef, ...],
@@ -701,7 +702,7 @@ class _Tracer:
         self.ops.append(OpRecord(span=_span(node), code=code, op=spec.op, kind=OpKind.RESIZE,
                                  inputs=refs, outputs=(new_writer, *aliases),
                                  relations=(relation,), plan=plan,
-                                 args=_args_text(args[1:], kwargs)))
+                                 args=_args_text(args[1:], kwargs), form=_form(node)))
         return writer
 
     # Size checks before torch allocates
@@ -780,6 +781,24 @@ class _Raised(Exception):
 
 def _spec(op: str, kind: OpKind, call: Callable[..., Any]) -> OpSpec:
     return OpSpec(op=op, kind=kind, call=call)
+
+
+def _form(node: ast.AST) -> str:
+    """How the code spelled an op (see OpRecord.form)."""
+    if isinstance(node, ast.Call):
+        func = node.func
+        base = func.value if isinstance(func, ast.Attribute) else None
+        if isinstance(base, ast.Attribute):  # np.random.default_rng
+            base = base.value
+        return "function" if isinstance(base, ast.Name) and base.id in ("torch", "np") \
+            else "method"
+    if isinstance(node, ast.BinOp | ast.UnaryOp | ast.Compare):
+        return "operator"
+    if isinstance(node, ast.Attribute):
+        return "attribute"
+    if isinstance(node, ast.Subscript):
+        return "subscript"
+    return "assignment"
 
 
 def _span(node: ast.AST) -> Span:

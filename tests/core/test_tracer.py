@@ -405,3 +405,10 @@ def test_trace_code_command_prints_the_op_records(capsys: Any) -> None:
     assert main(["trace", "--text", "--code", code]) == 0
     text = capsys.readouterr().out
     assert f"y#0 {y.shape!s} strides {y.stride()}" in text
+
+
+def test_each_op_says_how_the_code_spelled_it() -> None:
+    trace = trace_code("x = torch.ones(2, 2)\na = torch.sum(x)\nb = x.sum()\nc = x @ x\n"
+                       "d = x.T\ne = x[0]\nx[1] = 3.", "--code")
+    assert [op.form for op in trace.ops] == ["function", "function", "method", "operator",
+                                             "attribute", "subscript", "assignment"]
