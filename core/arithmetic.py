@@ -322,9 +322,9 @@ def sum_trace(clip: ClipSpec) -> SumTrace:
 
     function_op = need(clip, program, "a sum of a product as a function, e.g. "
                                       "torch.sum(features * weights)",
-                       lambda op: whole_sum(op) and op.code.startswith("torch.sum("))
+                       lambda op: whole_sum(op) and op.form == "function")
     method_op = need(clip, program, "the same sum as a method, e.g. (features * weights).sum()",
-                     lambda op: whole_sum(op) and not op.code.startswith("torch."))
+                     lambda op: whole_sum(op) and op.form == "method")
     function = ops[function_op]
     product_op = next(k for k, p in enumerate(ops) if _is_product(p) and _reads(function, p))
     plan = function.plan
