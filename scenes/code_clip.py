@@ -13,6 +13,7 @@ from core.model import (
     OpRecord,
     ProgramTrace,
     Reduce,
+    Resize,
     Span,
     Statement,
     Write,
@@ -185,7 +186,15 @@ def _op_sentence(trace: ProgramTrace, op: OpRecord) -> str:
         seen = ", ".join(ref.name for ref, _ in plan.aliases)
         also = f"; {seen} sees it too" if seen else ""
         return f"{op.code} writes into storage {writer.storage}{also}."
-    if op.kind == OpKind.RESIZE and out is not None:
+    if op.kind == OpKind.RESIZE and isinstance(plan, Resize) and out is not None:
+        followers = ", ".join(r.name for r in plan.aliases)
+        follow = f"; {followers} follows" if followers else ""
+        if plan.buffer_moved:
+            return (f"{op.code} needs {plan.new_cells} cells: the same storage {out.storage} "
+                    f"gets a new, larger buffer{follow}.")
+        if plan.lost:
+            return (f"{op.code} uses fewer cells: storage {out.storage} keeps them all, but "
+                    f"{name} no longer reaches {len(plan.lost)} of them.")
         return f"{op.code} keeps the same storage {out.storage} with a new shape."
     if op.kind == OpKind.BRIDGE and out is not None:
         return f"{name} and {inputs} share one buffer, {out.buffer}: no copy."
@@ -206,31 +215,38 @@ def statement_caption(trace: ProgramTrace, statement: Statement) -> str:
 
 
 def takeaway(trace: ProgramTrace) -> str:
-    """One line for the closing frame, from what the clip's ops did."""
-    kinds = [op.kind for op in trace.ops if op.error is None]
+    """One line for the closing frame, from what the clip's last telling op did."""
     names = {op.op for op in trace.ops}
-    strides = [s for t in trace.tensors for s in t.strides]
     if any(op.error is not None for op in trace.ops):
         return "When shapes do not fit, torch stops and says why."
-    if OpKind.WRITE in kinds:
+    telling = [op for op in trace.ops if op.kind not in (OpKind.CREATE, OpKind.QUERY)]
+    if not telling:
+        return trace.title
+    last = telling[-1]
+    kind, plan = last.kind, last.plan
+    if kind == OpKind.WRITE:
         return "A write through a view lands in the shared storage."
-    if OpKind.COPY in kinds:
+    if kind == OpKind.RESIZE:
+        return "resize_ keeps its storage object, even when the buffer moves."
+    if kind == OpKind.COPY:
         return "When strides cannot describe it, torch copies."
-    if OpKind.JOIN in kinds:
+    if kind == OpKind.JOIN:
         if {"cat", "stack"} <= names:
             return "cat grows a dim; stack adds a new one."
         return "Joining tensors copies them into new storage."
     if "softmax" in names:
         return "softmax turns each row into weights that sum to one."
-    if OpKind.REDUCE in kinds:
+    if kind == OpKind.REDUCE:
         return "A reduction folds a dim; keepdim keeps it as size 1."
-    if OpKind.ELEMENTWISE in kinds and any(
-            isinstance(op.plan, Broadcast) and any(op.plan.expanded) for op in trace.ops):
+    if kind == OpKind.ELEMENTWISE and isinstance(plan, Broadcast) and any(plan.expanded):
         return "Broadcasting stretches dims of size one with stride 0."
-    if OpKind.LAYOUT in kinds and 0 in strides:
-        return "expand repeats values with stride 0: no copy."
-    if OpKind.LAYOUT in kinds:
-        return "A view changes shape and strides, never the values."
-    if OpKind.MATMUL in kinds:
+    if kind == OpKind.MATMUL:
         return "Inner sizes must match; outer sizes give the shape."
+    if kind == OpKind.BRIDGE:
+        return "NumPy and torch can share one buffer: no copy."
+    if kind == OpKind.LAYOUT:
+        out = trace.tensor(last.outputs[0])
+        if 0 in out.strides:
+            return "expand repeats values with stride 0: no copy."
+        return "A view changes shape and strides, never the values."
     return trace.title

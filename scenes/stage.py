@@ -273,6 +273,11 @@ class Stage:
 
     def _code_panel(self) -> CodeLine:
         code = CodeLine(self.trace.source, self.theme, max_width=self.right - self.left)
+        if len(self.trace.source) > 3:
+            # Four lines and more: code text at the legibility floor leaves the tensors room.
+            code.lines.scale(self.theme.small_size / self.theme.code_size)
+            code.panel.stretch_to_fit_height(code.lines.height + 0.3)
+            code.lines.move_to(code.panel).align_to(code.panel, LEFT).shift(RIGHT * 0.6)
         most = 0.45 * CODE_SIZE_LINES
         if code.height > most:
             code.scale_to_fit_height(most)

@@ -54,7 +54,7 @@ def play(scene: Any, stage: Stage, op: OpRecord) -> None:
     scene.remove(*cells, *fresh, out.name_label, out.badge)
     scene.add(out)
     # The storage: the same object either way.
-    new_strip = StorageStrip(new_facts, th, cell_width=stage.w)
+    new_strip = StorageStrip(new_facts, th, cell_width=stage.w, tags_right=True)
     new_strip.cells.set_stroke(stage.color(new_ref))
     if plan.buffer_moved:
         new_strip.move_to(strip, aligned_edge=UP + LEFT)
