@@ -101,3 +101,59 @@ def test_a_long_title_wraps_inside_the_sheet_above_the_frames(tmp_path: Path,
     ink_rows = np.nonzero(ink[:first_blue_row].any(axis=1))[0]
     assert ink_rows.size and ink_rows.max() < first_blue_row
     assert not ink[:, pixels.shape[1] - storyboard.PAD + 2:].any()
+
+
+KOREAN_LESSON = """\
+title = "한국어 수업"
+seed = 1
+
+[[clips]]
+id = "ko"
+title = "텐서의 차원 보기"
+code = "n = x.dim()"
+tensors.x = { shape = [2, 3] }
+say = { 1 = "텐서의 차원 수를 묻습니다" }
+"""
+
+# fontconfig limited to DejaVu: what a machine without fonts-nanum draws (tofu boxes).
+DEJAVU_ONLY = """<?xml version="1.0"?>
+<!DOCTYPE fontconfig SYSTEM "fonts.dtd">
+<fontconfig><dir>/usr/share/fonts/truetype/dejavu</dir><cachedir>{cache}</cachedir></fontconfig>
+"""
+
+
+def _poster(folder: Path, env: dict[str, str]) -> np.ndarray:
+    import os
+    import subprocess
+    import sys
+
+    from studio.manifest import read_manifest
+    from tests.studio.conftest import ROOT
+
+    lesson = folder / "ko.toml"
+    lesson.write_text(KOREAN_LESSON, encoding="utf-8")
+    run = subprocess.run([sys.executable, "-m", "studio.cli", "render", "--lesson", str(lesson),
+                          "--media", str(folder / "media"), "--quality", "test"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=300,
+                         env={**os.environ, **env})
+    assert run.returncode == 0, run.stderr
+    entry = read_manifest(folder / "media").clips["ko"]
+    with Image.open(folder / "media" / entry.files["poster"]) as image:
+        return np.asarray(image.convert("L"))
+
+
+@pytest.mark.slow
+def test_a_korean_title_on_a_real_poster_is_glyphs_not_tofu(tmp_path: Path) -> None:
+    """The closing frame of a code clip with only a query shows the clip's title; rendered for
+    real with the set-up's fonts, and again where fontconfig knows only DejaVu (tofu)."""
+    (tmp_path / "with").mkdir()
+    (tmp_path / "without").mkdir()
+    conf = tmp_path / "dejavu-only.conf"
+    conf.write_text(DEJAVU_ONLY.format(cache=tmp_path / "fc-cache"))
+    glyphs = _poster(tmp_path / "with", {})
+    tofu = _poster(tmp_path / "without", {"FONTCONFIG_FILE": str(conf)})
+    band = slice(glyphs.shape[0] * 3 // 4, glyphs.shape[0])  # the caption band: bottom quarter
+    assert _ink(glyphs[band]) > 0
+    # Everything above the caption band is the same; the title differs from its tofu boxes.
+    assert np.array_equal(glyphs[: band.start], tofu[: band.start])
+    assert not np.array_equal(glyphs[band], tofu[band])
