@@ -142,20 +142,13 @@ KINDS: dict[str, KindSchema] = {
     "view": KindSchema((), {}, code=True, retired={
         "view_shape": "v = weights.view(5, 1)", "bad_shape": "weights.view(2, 3)",
         "change_index": "v[2, 0] = 0.0", "change_value": "v[2, 0] = 0.0"}),
-    "reshape": KindSchema(
-        ("x",),
-        {
-            "reshape_shape": ("shape", REQUIRED),
-            "flat_shape": ("shape", REQUIRED),
-            "bad_shape": ("shape", REQUIRED),
-        },
-    ),
-    "resize": KindSchema(
-        ("features", "weights"),
-        {"shrink_shape": ("shape", REQUIRED), "grow_shape": ("shape", REQUIRED)},
-    ),
-    "strides": KindSchema(("x",), {}),
-    "numpy-bridge": KindSchema(("a",), {"factor": ("number", 2.0)}),
+    "reshape": KindSchema((), {}, code=True, retired={
+        "reshape_shape": "r = x.reshape(3, 2)", "flat_shape": "f = xt.reshape(6)",
+        "bad_shape": "x.reshape(4)"}),
+    "resize": KindSchema((), {}, code=True, retired={
+        "shrink_shape": "s.resize_(2, 2)", "grow_shape": "g.resize_(2, 3)"}),
+    "strides": KindSchema((), {}, code=True),
+    "numpy-bridge": KindSchema((), {}, code=True, retired={"factor": "b.mul_(2)"}),
     "two-layer-network": KindSchema((), {}, code=True, retired={
         "activation": "h = torch.sigmoid(features @ W1 + B1)"}),
     # A snippet of the author's own: any tensors as inputs, the steps come from the code.

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, replace
 
-import numpy as np
 import torch
 
-from core.facts import ErrorFacts, StorageRegistry, TensorFacts, attempt, tensor_facts
-from core.inputs import make_array, make_tensors, refuse, spec_code, torch_accepts
+from core.facts import ErrorFacts, TensorFacts
+from core.inputs import refuse
 from core.lesson import ClipSpec
-from core.model import OpKind, ProgramTrace, Write, logical_indices, volatile
+from core.model import (
+    OpKind,
+    OpRecord,
+    ProgramTrace,
+    Resize,
+    TensorRef,
+    Write,
+    logical_indices,
+    volatile,
+)
 from core.program import program_trace
 from core.story import need
 
@@ -67,18 +76,27 @@ class ViewTrace:
 
 @dataclass(frozen=True)
 class ReshapeTrace:
-    """``reshape`` returns a view of a contiguous tensor and a copy of a transposed one."""
+    """``reshape`` returns a view of a contiguous tensor and a copy of a transposed one.
+
+    ``program`` is the clip's code as it ran; the ``*_op`` fields index its op records. Whether
+    each reshape shared or copied is the relation torch reported, never a rule.
+    """
 
     clip_id: str
     kind: str
     title: str
-    code: tuple[str, ...]
+    program: ProgramTrace
+    reshape_op: int
+    transpose_op: int
+    view_op: int
+    flat_op: int
+    bad_op: int
     source: TensorFacts
     reshaped: TensorFacts
     reshaped_shares_storage: bool
     transposed: TensorFacts
     transposed_shares_storage: bool
-    view_error: ErrorFacts | None
+    view_error: ErrorFacts
     flat: TensorFacts
     flat_shares_storage: bool
     bad: ErrorFacts
@@ -86,28 +104,39 @@ class ReshapeTrace:
 
 @dataclass(frozen=True)
 class ResizeStep:
-    """One ``resize_`` call: the tensor and its storage before and after."""
+    """One ``resize_`` call: the tensor and its storage before and after, as torch reported.
 
+    ``same_storage``: the storage object is the one it was; ``buffer_moved``: torch gave that
+    object a new memory block (the old bytes copied over, every alias following). ``aliases``
+    are the other tensors over that storage, after the call.
+    """
+
+    op: int
+    made_by: int
     code: str
     before: TensorFacts
     after: TensorFacts
     same_storage: bool
+    buffer_moved: bool
     storage_grew: bool
     lost: tuple[int, ...]
     uninitialized: tuple[int, ...]
+    aliases: tuple[TensorFacts, ...]
+    alias_ops: tuple[int, ...] = ()  # the op that first bound each alias
 
 
 @dataclass(frozen=True)
 class ResizeTrace:
-    """``resize_`` shrinking (a cell cut off) and growing (new, uninitialised memory)."""
+    """``resize_`` shrinking (a cell no longer reached) and growing (a moved buffer, a new cell)."""
 
     clip_id: str
     kind: str
     title: str
-    code: tuple[str, ...]
+    program: ProgramTrace
     source: TensorFacts
     shrink: ResizeStep
     grow: ResizeStep
+    view_op: int
     view_error: ErrorFacts
 
 
@@ -125,12 +154,21 @@ class StrideWalk:
 
 @dataclass(frozen=True)
 class StridesTrace:
-    """Strides, ``t()`` sharing memory, and ``contiguous()`` copying it into row order."""
+    """Strides, ``t()`` sharing memory, and ``contiguous()`` copying it into row order.
+
+    ``stride_result`` and ``contiguous_result`` are the Python answers the code printed.
+    """
 
     clip_id: str
     kind: str
     title: str
-    code: tuple[str, ...]
+    program: ProgramTrace
+    stride_op: int
+    transpose_op: int
+    check_op: int
+    contiguous_op: int
+    stride_result: str
+    contiguous_result: str
     source: TensorFacts
     walks: tuple[StrideWalk, ...]
     transposed: TensorFacts
@@ -138,29 +176,40 @@ class StridesTrace:
     transposed_walks: tuple[StrideWalk, ...]
     contiguous: TensorFacts
     contiguous_shares_storage: bool
-    already_contiguous_shares_storage: bool
 
 
 @dataclass(frozen=True)
 class NumpyBridgeTrace:
-    """``torch.from_numpy`` and ``.numpy()`` share one buffer; an in-place change shows in both."""
+    """``torch.from_numpy`` and ``.numpy()`` share one buffer; an in-place change shows in both.
+
+    The NumPy array and the tensor are two storage objects over one memory block: the relations
+    torch reported say ``same_buffer`` and not ``same_storage``, and the scene says exactly that.
+    """
 
     clip_id: str
     kind: str
     title: str
-    code: tuple[str, ...]
+    program: ProgramTrace
+    array_op: int
+    from_numpy_op: int
+    back_op: int
+    change_op: int
     numpy_dtype: str
+    array: TensorFacts
     array_repr: str
     array_printed: tuple[str, ...]
     tensor: TensorFacts
     shares_buffer: bool
+    shares_storage: bool
     back: TensorFacts
     back_shares_buffer: bool
+    back_shares_storage: bool
     change_code: str
+    array_after: TensorFacts
     array_repr_after: str
     array_printed_after: tuple[str, ...]
     tensor_after: TensorFacts
-    # Real addresses, different every run: marked so the clip hash leaves them out.
+    # Addresses change every run: marked volatile, so the clip's hash leaves them out.
     array_address: int = volatile(default=0)
     tensor_address: int = volatile(default=0)
     back_address: int = volatile(default=0)
@@ -202,95 +251,96 @@ def view_trace(clip: ClipSpec) -> ViewTrace:
     )
 
 
+def _made(program: ProgramTrace, ref: TensorRef) -> int:
+    """The op that produced a tensor version."""
+    return next(i for i, op in enumerate(program.ops) if ref in op.outputs)
+
+
 def reshape_trace(clip: ClipSpec) -> ReshapeTrace:
-    """Trace ``reshape`` on a contiguous tensor and on its transpose."""
-    t = make_tensors(clip)
-    reg = StorageRegistry()
-    x = t["x"]
-    if x.dim() != 2:
-        raise refuse(clip, "tensors.x", "a 2-d tensor (the clip transposes it with t())",
-                     f"{x.dim()}-d")
-    shape, flat_shape = clip.settings["reshape_shape"], clip.settings["flat_shape"]
-    bad_shape = clip.settings["bad_shape"]
-    reshape_code = f"r = x.reshape({_dims(shape)})"
-    reshaped = torch_accepts(clip, "reshape_shape", reshape_code, lambda: x.reshape(shape))
-    xt = x.t()
-    view_code = f"x.t().view({_dims(flat_shape)})"
-    _, view_error = attempt(view_code, lambda: xt.view(flat_shape))
-    flat_code = f"f = x.t().reshape({_dims(flat_shape)})"
-    flat = torch_accepts(clip, "flat_shape", flat_code, lambda: xt.reshape(flat_shape))
-    bad_code = f"x.reshape({_dims(bad_shape)})"
-    _, bad = attempt(bad_code, lambda: x.reshape(bad_shape))
-    if bad is None:
-        raise refuse(clip, "bad_shape", "a shape torch refuses to reshape x into",
-                     str(list(bad_shape)))
-    code = (
-        f"torch.manual_seed({clip.seed})",
-        *(spec_code(spec) for spec in clip.tensors),
-        reshape_code, "xt = x.t()", view_code, flat_code, bad_code,
-    )
+    """Trace the clip's code: reshape of a contiguous tensor, its transpose, view and reshape."""
+    program = program_trace(clip)
+    ops = program.ops
+    transpose_op = need(clip, program, "a transpose, e.g. xt = x.t()",
+                        lambda op: op.op in ("t", "transpose") and op.error is None)
+    xt_ref = ops[transpose_op].outputs[0]
+    x_ref = ops[transpose_op].inputs[0]
+    reshape_op = need(clip, program, "a reshape of the tensor before it is transposed, e.g. "
+                                     "r = x.reshape(3, 2)",
+                      lambda op: op.op == "reshape" and op.error is None
+                      and op.inputs[0] == x_ref)
+    view_op = need(clip, program, "a view of the transpose that torch refuses, e.g. xt.view(6)",
+                   lambda op: op.op == "view" and op.error is not None
+                   and op.inputs[0] == xt_ref)
+    flat_op = need(clip, program, "a reshape of the transpose, e.g. f = xt.reshape(6)",
+                   lambda op: op.op == "reshape" and op.error is None and op.inputs[0] == xt_ref)
+    bad_op = need(clip, program, "a reshape torch refuses, e.g. x.reshape(4)",
+                  lambda op: op.op == "reshape" and op.error is not None)
+    view_error, bad = ops[view_op].error, ops[bad_op].error
+    assert view_error is not None and bad is not None
     return ReshapeTrace(
-        clip_id=clip.id, kind=clip.kind, title=clip.title, code=code,
-        source=tensor_facts(x, "x", code[1], reg),
-        reshaped=tensor_facts(reshaped, "r", reshape_code, reg),
-        reshaped_shares_storage=same_storage(x, reshaped),
-        transposed=tensor_facts(xt, "x.t()", "xt = x.t()", reg),
-        transposed_shares_storage=same_storage(x, xt),
+        clip_id=clip.id, kind=clip.kind, title=clip.title, program=program,
+        reshape_op=reshape_op, transpose_op=transpose_op, view_op=view_op, flat_op=flat_op,
+        bad_op=bad_op,
+        source=program.tensor(x_ref),
+        reshaped=program.tensor(ops[reshape_op].outputs[0]),
+        reshaped_shares_storage=ops[reshape_op].relations[0].same_storage,
+        transposed=program.tensor(xt_ref),
+        transposed_shares_storage=ops[transpose_op].relations[0].same_storage,
         view_error=view_error,
-        flat=tensor_facts(flat, "f", flat_code, reg),
-        flat_shares_storage=same_storage(xt, flat),
+        flat=program.tensor(ops[flat_op].outputs[0]),
+        flat_shares_storage=ops[flat_op].relations[0].same_storage,
         bad=bad,
     )
 
 
-def _resize(clip: ClipSpec, key: str, source: torch.Tensor, reg: StorageRegistry) -> ResizeStep:
-    shape = clip.settings[key]
-    tensor = source.clone()
-    name = "s" if key == "shrink_shape" else "g"
-    code = f"{name}.resize_({_dims(shape)})"
-    before = tensor_facts(tensor, name, f"{name} = weights.clone()", reg)
-    old_ptr = tensor.untyped_storage().data_ptr()
-    old_cells = tensor.untyped_storage().nbytes() // tensor.element_size()
-    torch_accepts(clip, key, code, lambda: tensor.resize_(shape))
-    new_cells = tensor.untyped_storage().nbytes() // tensor.element_size()
-    # resize_ copies the old bytes into a grown storage and leaves the rest as it found it.
-    blank = tuple(range(old_cells, new_cells))
-    after = tensor_facts(tensor, name, code, reg, uninitialized=blank)
+def _resize_step(program: ProgramTrace, index: int) -> ResizeStep:
+    op = program.ops[index]
+    plan = op.plan
+    assert isinstance(plan, Resize)
+    before, after = program.tensor(op.inputs[0]), program.tensor(op.outputs[0])
     return ResizeStep(
-        code=code, before=before, after=after,
-        same_storage=tensor.untyped_storage().data_ptr() == old_ptr,
-        storage_grew=new_cells > old_cells,
-        lost=after.unreachable,
-        uninitialized=blank,
+        op=index, made_by=_made(program, op.inputs[0]), code=op.code,
+        before=before, after=after,
+        # The storage label is kept per storage object (its _cdata), so equal labels say the
+        # object stayed; the plan's own flag is not measured by the tracer.
+        same_storage=before.storage == after.storage,
+        buffer_moved=plan.buffer_moved,
+        storage_grew=plan.new_cells > plan.old_cells,
+        lost=plan.lost, uninitialized=plan.uninitialized,
+        aliases=tuple(program.tensor(ref) for ref in plan.aliases),
+        alias_ops=tuple(next(i for i, o in enumerate(program.ops)
+                             if any(out.name == ref.name for out in o.outputs))
+                        for ref in plan.aliases),
     )
 
 
 def resize_trace(clip: ClipSpec) -> ResizeTrace:
-    """Trace ``resize_`` shrinking and growing copies of ``weights``, against ``view``."""
-    t = make_tensors(clip)
-    reg = StorageRegistry()
-    weights = t["weights"]
-    shrink_n = int(torch.Size(clip.settings["shrink_shape"]).numel())
-    grow_n = int(torch.Size(clip.settings["grow_shape"]).numel())
-    if shrink_n >= weights.numel():
-        raise refuse(clip, "shrink_shape", f"fewer than {weights.numel()} elements",
-                     str(list(clip.settings["shrink_shape"])))
-    if grow_n <= weights.numel():
-        raise refuse(clip, "grow_shape", f"more than {weights.numel()} elements",
-                     str(list(clip.settings["grow_shape"])))
-    source = tensor_facts(weights, "weights", spec_code(clip.tensor("weights")), reg)
-    shrink = _resize(clip, "shrink_shape", weights, reg)
-    grow = _resize(clip, "grow_shape", weights, reg)
-    view_code = f"weights.view({_dims(clip.settings['shrink_shape'])})"
-    _, view_error = attempt(view_code, lambda: weights.view(clip.settings["shrink_shape"]))
-    assert view_error is not None, "view accepted a different element count"
-    code = (
-        f"torch.manual_seed({clip.seed})",
-        *(spec_code(spec) for spec in clip.tensors),
-        "s = weights.clone()", shrink.code, "g = weights.clone()", grow.code, view_code,
-    )
-    return ResizeTrace(clip_id=clip.id, kind=clip.kind, title=clip.title, code=code,
-                       source=source, shrink=shrink, grow=grow, view_error=view_error)
+    """Trace the clip's code: resize_ shrinking one copy and growing another, and a view."""
+    program = program_trace(clip)
+    ops = program.ops
+
+    def resize(op: OpRecord, grows: bool) -> bool:
+        plan = op.plan
+        return isinstance(plan, Resize) and op.error is None and \
+            (math.prod(plan.new_shape) > math.prod(plan.old_shape)) is grows and \
+            math.prod(plan.new_shape) != math.prod(plan.old_shape)
+
+    shrink_op = need(clip, program, "a resize_ to fewer elements, e.g. s.resize_(2, 2)",
+                     lambda op: resize(op, False))
+    grow_op = need(clip, program, "a resize_ to more elements, e.g. g.resize_(2, 3)",
+                   lambda op: resize(op, True))
+    view_op = need(clip, program, "a view torch refuses, e.g. weights.view(2, 2)",
+                   lambda op: op.op == "view" and op.error is not None)
+    shrink, grow = _resize_step(program, shrink_op), _resize_step(program, grow_op)
+    source = ops[shrink.made_by].inputs
+    if not source:
+        raise refuse(clip, "code", "a copy of a tensor to shrink, e.g. s = weights.clone()",
+                     ops[shrink.made_by].code)
+    view_error = ops[view_op].error
+    assert view_error is not None
+    return ResizeTrace(clip_id=clip.id, kind=clip.kind, title=clip.title, program=program,
+                       source=program.tensor(source[0]), shrink=shrink, grow=grow,
+                       view_op=view_op, view_error=view_error)
 
 
 def _walks(facts: TensorFacts) -> tuple[StrideWalk, ...]:
@@ -316,71 +366,82 @@ def _flat_position(shape: tuple[int, ...], index: tuple[int, ...]) -> int:
 
 
 def strides_trace(clip: ClipSpec) -> StridesTrace:
-    """Trace strides of ``x``, of ``x.t()``, and the copy ``x.t().contiguous()`` makes."""
-    t = make_tensors(clip)
-    reg = StorageRegistry()
-    x = t["x"]
-    if x.dim() != 2:
-        raise refuse(clip, "tensors.x", "a 2-d tensor (the clip transposes it with t())",
-                     f"{x.dim()}-d")
-    xt = x.t()
-    xc = xt.contiguous()
-    code = (
-        f"torch.manual_seed({clip.seed})",
-        *(spec_code(spec) for spec in clip.tensors),
-        "x.stride()", "xt = x.t()", "xt.is_contiguous()", "c = xt.contiguous()",
-    )
-    source = tensor_facts(x, "x", code[1], reg)
-    transposed = tensor_facts(xt, "xt", "xt = x.t()", reg)
+    """Trace the clip's code: x.stride(), xt = x.t(), xt.is_contiguous(), xt.contiguous()."""
+    program = program_trace(clip)
+    ops = program.ops
+    transpose_op = need(clip, program, "a transpose, e.g. xt = x.t()",
+                        lambda op: op.op in ("t", "transpose") and op.error is None)
+    x_ref, xt_ref = ops[transpose_op].inputs[0], ops[transpose_op].outputs[0]
+    stride_op = need(clip, program, "the strides of the tensor transposed, e.g. x.stride()",
+                     lambda op: op.op == "stride" and op.inputs[0].name == x_ref.name)
+    check_op = need(clip, program, "xt.is_contiguous() on the transpose",
+                    lambda op: op.op == "is_contiguous" and op.inputs[0] == xt_ref)
+    contiguous_op = need(clip, program, "a contiguous copy of the transpose, e.g. "
+                                        "c = xt.contiguous()",
+                         lambda op: op.op == "contiguous" and op.inputs[0] == xt_ref)
+    source, transposed = program.tensor(x_ref), program.tensor(xt_ref)
+    assert ops[stride_op].result is not None and ops[check_op].result is not None
     return StridesTrace(
-        clip_id=clip.id, kind=clip.kind, title=clip.title, code=code,
+        clip_id=clip.id, kind=clip.kind, title=clip.title, program=program,
+        stride_op=stride_op, transpose_op=transpose_op, check_op=check_op,
+        contiguous_op=contiguous_op,
+        stride_result=ops[stride_op].result or "", contiguous_result=ops[check_op].result or "",
         source=source, walks=_walks(source),
-        transposed=transposed, transposed_shares_storage=same_storage(x, xt),
+        transposed=transposed,
+        transposed_shares_storage=ops[transpose_op].relations[0].same_storage,
         transposed_walks=_walks(transposed),
-        contiguous=tensor_facts(xc, "c", "c = xt.contiguous()", reg),
-        contiguous_shares_storage=same_storage(xt, xc),
-        already_contiguous_shares_storage=same_storage(x, x.contiguous()),
+        contiguous=program.tensor(ops[contiguous_op].outputs[0]),
+        contiguous_shares_storage=ops[contiguous_op].relations[0].same_storage,
     )
 
 
-def _numpy_elements(array: np.ndarray) -> tuple[str, ...]:
-    """Each element as NumPy prints it inside its array."""
-    text = np.array2string(array.ravel(), separator=" ", max_line_width=10**6)
-    return tuple(text.strip("[]").split())
+def _without_addresses(program: ProgramTrace) -> ProgramTrace:
+    """The program with Python answers that print an address (``Generator(PCG64) at 0x...``)
+    cut before the address: it changes every run and would change the clip's hash."""
+    ops = tuple(replace(op, result=op.result.split(" at 0x")[0])
+                if op.result is not None and " at 0x" in op.result else op
+                for op in program.ops)
+    return replace(program, ops=ops)
 
 
 def numpy_bridge_trace(clip: ClipSpec) -> NumpyBridgeTrace:
-    """Trace ``torch.from_numpy(a)``, ``b.numpy()`` and ``b.mul_(factor)``."""
-    spec = clip.tensor("a")
-    reg = StorageRegistry()
-    a = make_array(clip, spec)
-    b = torch.from_numpy(a)
-    back = b.numpy()
-    back_view = torch.from_numpy(back)
-    factor = clip.settings["factor"]
-    factor_text = f"{factor:g}"
-    change_code = f"b.mul_({factor_text})"
-    code = (
-        "import numpy as np",
-        spec_code(spec, module="np"),
-        "b = torch.from_numpy(a)",
-        "c = b.numpy()",
-        change_code,
-    )
-    array_repr, array_printed = repr(a), _numpy_elements(a)
-    tensor = tensor_facts(b, "b", code[2], reg)
-    back_facts = tensor_facts(back_view, "c", code[3], reg)
-    b.mul_(factor)
+    """Trace the clip's code: a NumPy array, torch.from_numpy, .numpy() and an in-place change."""
+    program = _without_addresses(program_trace(clip))
+    ops = program.ops
+    from_numpy_op = need(clip, program, "b = torch.from_numpy(a)",
+                         lambda op: op.op == "from_numpy" and op.error is None)
+    a_ref, b_ref = ops[from_numpy_op].inputs[0], ops[from_numpy_op].outputs[0]
+    back_op = need(clip, program, "c = b.numpy()",
+                   lambda op: op.op == "numpy" and op.error is None and op.inputs[0] == b_ref)
+    change_op = need(clip, program, "an in-place change of b, e.g. b.mul_(2)",
+                     lambda op: op.kind == OpKind.WRITE and op.inputs[0] == b_ref)
+    write = ops[change_op].plan
+    assert isinstance(write, Write)
+    array_after = next((ref for ref, _ in write.aliases if ref.name == a_ref.name), None)
+    if array_after is None:
+        raise refuse(clip, "code", f"a change of b that the array {a_ref.name} sees",
+                     ops[change_op].code)
+    array, back = program.tensor(a_ref), program.tensor(ops[back_op].outputs[0])
+    tensor, after = program.tensor(b_ref), program.tensor(array_after)
+    made, there, back_rel = ops[_made(program, a_ref)], ops[from_numpy_op].relations[0], \
+        ops[back_op].relations[0]
+    assert array.repr is not None and after.repr is not None
+    statement = next(s for s in program.statements if change_op in s.ops)
     return NumpyBridgeTrace(
-        clip_id=clip.id, kind=clip.kind, title=clip.title, code=code,
-        numpy_dtype=str(a.dtype),
-        array_repr=array_repr, array_printed=array_printed,
-        array_address=int(a.__array_interface__["data"][0]),
-        tensor=tensor, tensor_address=b.data_ptr(),
-        shares_buffer=int(a.__array_interface__["data"][0]) == b.data_ptr(),
-        back=back_facts, back_address=int(back.__array_interface__["data"][0]),
-        back_shares_buffer=int(back.__array_interface__["data"][0]) == b.data_ptr(),
-        change_code=change_code,
-        array_repr_after=repr(a), array_printed_after=_numpy_elements(a),
-        tensor_after=tensor_facts(b, "b", change_code, reg),
+        clip_id=clip.id, kind=clip.kind, title=clip.title, program=program,
+        array_op=program.ops.index(made), from_numpy_op=from_numpy_op, back_op=back_op,
+        change_op=change_op,
+        # NumPy's dtype name: the array's dtype as torch names it, without the module.
+        numpy_dtype=array.dtype.removeprefix("torch."),
+        array=array, array_repr=array.repr,
+        array_printed=tuple(p or "" for p in array.printed),
+        array_address=array.data_ptr,
+        tensor=tensor, tensor_address=tensor.data_ptr,
+        shares_buffer=there.same_buffer, shares_storage=there.same_storage,
+        back=back, back_address=back.data_ptr,
+        back_shares_buffer=back_rel.same_buffer, back_shares_storage=back_rel.same_storage,
+        change_code=statement.code,
+        array_after=after, array_repr_after=after.repr,
+        array_printed_after=tuple(p or "" for p in after.printed),
+        tensor_after=program.tensor(write.writer),
     )

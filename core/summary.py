@@ -1,12 +1,18 @@
-"""The summary table of view / reshape / resize_, every cell backed by another clip's trace."""
+"""The summary table of view / reshape / resize_, every cell backed by another clip's trace.
+
+Each answer names the op records it rests on (:class:`Cited`): the clip, the op's index in that
+clip's program and its code. Only ops an earlier clip's story shows are cited, so "the view
+clip showed it" is true of every cell.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from core.memory import ReshapeTrace, ResizeTrace, ViewTrace
+from core.model import Span
 
-__all__ = ["COLUMNS", "SummaryCell", "SummaryRow", "SummaryTrace", "summary_trace"]
+__all__ = ["COLUMNS", "Cited", "SummaryCell", "SummaryRow", "SummaryTrace", "summary_trace"]
 
 COLUMNS = (
     "shares storage?",
@@ -18,26 +24,45 @@ COLUMNS = (
 
 
 @dataclass(frozen=True)
+class Cited:
+    """An op record of another clip that a cell rests on: the clip, the op's index, its code."""
+
+    clip_id: str
+    op: int
+    code: str
+
+
+@dataclass(frozen=True)
 class SummaryCell:
-    """One answer in the table, with the traced fact behind it and the clip that recorded it."""
+    """One answer in the table, with the traced fact behind it and the ops that recorded it."""
 
     answer: str
     evidence: str
-    clip_id: str
+    cited: tuple[Cited, ...]
+
+    @property
+    def clip_ids(self) -> tuple[str, ...]:
+        """The clips that showed this cell's evidence, in citation order."""
+        return tuple(dict.fromkeys(c.clip_id for c in self.cited))
 
 
 @dataclass(frozen=True)
 class SummaryRow:
+    """One operation's answers; ``span`` marks its op in the summary's own code lines."""
+
     operation: str
     cells: tuple[SummaryCell, ...]
+    span: Span
 
 
 @dataclass(frozen=True)
 class SummaryTrace:
+    """The table, the code lines it quotes (one per row, as the earlier clips ran them)."""
+
     clip_id: str
     kind: str
     title: str
-    code: tuple[str, ...]
+    source: tuple[str, ...]
     columns: tuple[str, ...]
     rows: tuple[SummaryRow, ...]
     sources: tuple[str, ...]
@@ -47,66 +72,112 @@ def _yes(flag: bool) -> str:
     return "yes" if flag else "no"
 
 
+def _storage(same: bool) -> str:
+    return "same storage" if same else "new storage"
+
+
 def _short(message: str) -> str:
     """The first clause of an error message, to fit a table cell."""
     return message.split(" (")[0].split(". ")[0]
 
 
+def _line(clip: ViewTrace | ReshapeTrace | ResizeTrace, op: int, line: int) -> tuple[str, Span]:
+    """The statement that ran ``op`` and the op's span within it, as line ``line`` of the
+    summary's code."""
+    program = clip.program
+    statement = next(s for s in program.statements if op in s.ops)
+    span = program.ops[op].span
+    shift = statement.span.col_start
+    return statement.code, Span(line, span.col_start - shift, line, span.col_end - shift)
+
+
 def summary_trace(
     clip_id: str, title: str, view: ViewTrace, reshape: ReshapeTrace, resize: ResizeTrace
 ) -> SummaryTrace:
-    """Fill the table from what the view, reshape and resize traces recorded."""
+    """Fill the table from the op records the view, reshape and resize clips showed."""
     v, r, z = view.clip_id, reshape.clip_id, resize.clip_id
-    view_row = SummaryRow("view", (
-        SummaryCell(_yes(view.shares_storage),
-                    f"{view.view.code}: data pointers equal = {view.shares_storage}", v),
-        SummaryCell("no" if reshape.view_error is not None else "yes",
-                    f"{reshape.view_error.code} raised instead of copying"
-                    if reshape.view_error else f"{reshape.flat.code} shared storage", r),
-        SummaryCell(_yes(view.view.numel != view.source.numel),
-                    f"{view.bad.code}: {view.bad.type}: {view.bad.message}", v),
+    vops, rops, zops = view.program.ops, reshape.program.ops, resize.program.ops
+
+    def of_view(op: int) -> Cited:
+        return Cited(v, op, vops[op].code)
+
+    def of_reshape(op: int) -> Cited:
+        return Cited(r, op, rops[op].code)
+
+    def of_resize(op: int) -> Cited:
+        return Cited(z, op, zops[op].code)
+
+    view_rel = vops[view.view_op].relations[0]
+    refused = reshape.view_error
+    view_row = (
+        SummaryCell(_yes(view_rel.same_storage),
+                    f"{vops[view.view_op].code}: {_storage(view_rel.same_storage)} "
+                    f"{view.view.storage}, {view.source.name} is {view.source.storage}",
+                    (of_view(view.view_op),)),
+        SummaryCell("never: it raises instead",
+                    f"{rops[reshape.view_op].code} raised {refused.type} rather than copy",
+                    (of_reshape(reshape.view_op),)),
+        SummaryCell("no",
+                    f"{view.bad.code}: {view.bad.type}: {view.bad.message}",
+                    (of_view(view.bad_op),)),
         SummaryCell(_yes(view.view.numel < view.source.numel),
-                    f"v.numel() = {view.view.numel}, weights.numel() = {view.source.numel}", v),
-        SummaryCell(
-            "other element count" + (" or incompatible strides" if reshape.view_error else ""),
-            f"{_short(view.bad.message)}"
-            + (f"; {_short(reshape.view_error.message)}" if reshape.view_error else ""),
-            v,
-        ),
-    ))
-    reshape_copies = not reshape.flat_shares_storage
-    reshape_row = SummaryRow("reshape", (
-        SummaryCell("if it can" if reshape.reshaped_shares_storage and reshape_copies
+                    f"{vops[view.view_op].code} reaches {view.view.numel} of "
+                    f"{view.source.numel} elements", (of_view(view.view_op),)),
+        SummaryCell("other element count, or strides that cannot read storage",
+                    f"{view.bad.code}: {_short(view.bad.message)}; "
+                    f"{refused.code}: {_short(refused.message)}",
+                    (of_view(view.bad_op), of_reshape(reshape.view_op))),
+    )
+    copies = not reshape.flat_shares_storage
+    reshape_row = (
+        SummaryCell("if it can" if reshape.reshaped_shares_storage and copies
                     else _yes(reshape.reshaped_shares_storage),
-                    f"contiguous x: shared = {reshape.reshaped_shares_storage}; "
-                    f"x.t(): shared = {reshape.flat_shares_storage}", r),
-        SummaryCell(_yes(reshape_copies),
-                    f"{reshape.flat.code}: data pointers differ = {reshape_copies}", r),
-        SummaryCell(_yes(reshape.flat.numel != reshape.transposed.numel),
-                    f"{reshape.bad.code}: {reshape.bad.type}: {reshape.bad.message}", r),
+                    f"{rops[reshape.reshape_op].code}: "
+                    f"{_storage(reshape.reshaped_shares_storage)} {reshape.reshaped.storage}; "
+                    f"{rops[reshape.flat_op].code}: {_storage(reshape.flat_shares_storage)} "
+                    f"{reshape.flat.storage}",
+                    (of_reshape(reshape.reshape_op), of_reshape(reshape.flat_op))),
+        SummaryCell(_yes(copies),
+                    f"{rops[reshape.flat_op].code} copied into new storage {reshape.flat.storage}"
+                    if copies else f"{rops[reshape.flat_op].code} shared storage",
+                    (of_reshape(reshape.flat_op),)),
+        SummaryCell("no", f"{reshape.bad.code}: {reshape.bad.type}: {reshape.bad.message}",
+                    (of_reshape(reshape.bad_op),)),
         SummaryCell(_yes(reshape.flat.numel < reshape.transposed.numel),
-                    f"f.numel() = {reshape.flat.numel}, x.numel() = {reshape.source.numel}", r),
-        SummaryCell("other element count", _short(reshape.bad.message), r),
-    ))
+                    f"{rops[reshape.flat_op].code} holds {reshape.flat.numel} of "
+                    f"{reshape.transposed.numel} elements", (of_reshape(reshape.flat_op),)),
+        SummaryCell("other element count",
+                    f"{reshape.bad.code}: {_short(reshape.bad.message)}",
+                    (of_reshape(reshape.bad_op),)),
+    )
     shrink, grow = resize.shrink, resize.grow
-    resize_row = SummaryRow("resize_", (
-        SummaryCell("same tensor" + ("; storage may move" if not grow.same_storage else ""),
-                    f"{shrink.code}: same storage = {shrink.same_storage}; "
-                    f"{grow.code}: same storage = {grow.same_storage}", z),
-        SummaryCell("when it grows" if not grow.same_storage else "no",
-                    f"{grow.code}: storage grew = {grow.storage_grew}, "
-                    f"moved = {not grow.same_storage}", z),
+    resize_row = (
+        SummaryCell("yes: the same storage" if shrink.same_storage and grow.same_storage
+                    else "not always",
+                    f"{shrink.code}: {_storage(shrink.same_storage)} {shrink.after.storage}; "
+                    f"{grow.code}: {_storage(grow.same_storage)} {grow.after.storage}",
+                    (of_resize(shrink.op), of_resize(grow.op))),
+        SummaryCell("when it grows: into a new buffer" if grow.buffer_moved else "no",
+                    f"{grow.code}: buffer {grow.before.buffer} → {grow.after.buffer}, "
+                    f"moved = {grow.buffer_moved}", (of_resize(grow.op),)),
         SummaryCell(_yes(shrink.after.numel != shrink.before.numel),
-                    f"{shrink.before.numel} → {shrink.after.numel} and "
-                    f"{grow.before.numel} → {grow.after.numel} elements", z),
+                    f"{shrink.code}: {shrink.before.numel} → {shrink.after.numel} elements; "
+                    f"{grow.code}: {grow.before.numel} → {grow.after.numel}",
+                    (of_resize(shrink.op), of_resize(grow.op))),
         SummaryCell(_yes(bool(shrink.lost)),
-                    f"{shrink.code}: storage cells no longer reached: {list(shrink.lost)}; "
-                    f"{grow.code}: uninitialised cells: {list(grow.uninitialized)}", z),
+                    f"{shrink.code}: storage cell {', '.join(map(str, shrink.lost))} is no "
+                    f"longer reached by {shrink.after.name}", (of_resize(shrink.op),)),
         SummaryCell("not for a size change",
-                    f"{shrink.code} and {grow.code} both ran without error", z),
-    ))
+                    f"{shrink.code} and {grow.code} both ran without error",
+                    (of_resize(shrink.op), of_resize(grow.op))),
+    )
+    lines = [_line(view, view.view_op, 1), _line(reshape, reshape.flat_op, 2),
+             _line(resize, grow.op, 3)]
+    rows = tuple(SummaryRow(name, cells, span) for name, cells, (_, span) in
+                 zip(("view", "reshape", "resize_"), (view_row, reshape_row, resize_row),
+                     lines, strict=True))
     return SummaryTrace(
         clip_id=clip_id, kind="summary", title=title,
-        code=(view.view.code, reshape.transposed.code, reshape.flat.code, shrink.code, grow.code),
-        columns=COLUMNS, rows=(view_row, reshape_row, resize_row), sources=(v, r, z),
+        source=tuple(code for code, _ in lines),
+        columns=COLUMNS, rows=rows, sources=(v, r, z),
     )

@@ -6,7 +6,7 @@ from manim import DOWN, LEFT, RIGHT, UP, Animation, Create, FadeIn, VGroup, VMob
 
 from core.memory import NumpyBridgeTrace
 from scenes.base import TraceScene
-from scenes.components.storage_marker import StorageMarker
+from scenes.components.buffer_marker import BufferMarker
 from scenes.components.storage_strip import StorageStrip, cell_width_for, change_value
 from scenes.components.stride_arrows import StrideArrows, stride_badge
 from scenes.components.tensor_grid import Cell, TensorGrid
@@ -19,7 +19,8 @@ CELL_HEIGHT = 0.4
 
 
 class NumpyBridge(TraceScene[NumpyBridgeTrace]):
-    """One buffer seen as a NumPy array and as a tensor: equal addresses, shared changes."""
+    """One buffer seen as a NumPy array and as a tensor: two storage objects, equal addresses,
+    shared changes."""
 
     clip_id = "numpy-bridge"
     trace_type = NumpyBridgeTrace
@@ -27,11 +28,14 @@ class NumpyBridge(TraceScene[NumpyBridgeTrace]):
     def construct(self) -> None:
         t = self.trace
         th = self.theme
-        self.show_code(t.code[1:])
+        ops = t.program.ops
+        self.show_program(t.program)
         assert self.code is not None
         self.top = self.code.get_bottom()[1] - 0.2
         width = cell_width_for(th, *t.tensor.storage_printed, *t.tensor_after.storage_printed)
-        self.strip = StorageStrip(t.tensor, th, cell_width=width)
+        # The strip is the memory block itself: NumPy's array and torch's storage both map it.
+        self.strip = StorageStrip(t.tensor, th, cell_width=width,
+                                  title=f"buffer\n{t.tensor.buffer}")
         self.strip.shift((-6.6 - self.strip.get_left()[0]) * RIGHT
                          + (-1.5 - self.strip.cells.get_y()) * UP)
 
@@ -40,7 +44,7 @@ class NumpyBridge(TraceScene[NumpyBridgeTrace]):
         self.a_address = self._address(f"a data at {t.array_address:#x}", self.a.cells)
         self.step("numpy", f"a is a NumPy {t.numpy_dtype} array: its values live in one "
                            f"buffer at the address NumPy reports.")
-        self.point_at(t.code[1], "np.random")
+        self.point_at_span(ops[t.array_op].span)
         self.play(FadeIn(self.a), FadeIn(self.a_address), FadeIn(self.strip), run_time=1.0)
 
         # Section: torch.from_numpy
@@ -50,28 +54,31 @@ class NumpyBridge(TraceScene[NumpyBridgeTrace]):
         self.b.add(self.b_stride)
         self.b_address = self._address(f"b.data_ptr() = {t.tensor_address:#x}", self.b.cells)
         self.b_arrows = StrideArrows(self.b, self.strip, th, th.operand_b)
-        self.marker = StorageMarker(t.shares_buffer, t.tensor.storage, th)
-        self.marker.next_to(self.a_kind, RIGHT, buff=0.3)
+        self.marker = BufferMarker(t.shares_buffer, t.shares_storage, t.tensor.buffer,
+                                   (t.array.storage, t.tensor.storage), th)
+        # Right of the buffer it describes, clear of the addresses above the grids.
+        self.marker.next_to(self.strip.cells, RIGHT, buff=0.12)
         equal = "the same address" if t.shares_buffer else "a different address"
-        self.step("from-numpy", f"b = torch.from_numpy(a) is a tensor over {equal}: "
-                                f"nothing is copied.")
-        self.point_at(t.code[2], "torch.from_numpy(a)")
+        kept = "nothing is copied" if t.shares_buffer else "the values are copied"
+        self.step("from-numpy", f"{t.tensor.code}: a new storage object {t.tensor.storage} "
+                                f"over {equal}, buffer {t.tensor.buffer}: {kept}.")
+        self.point_at_span(ops[t.from_numpy_op].span)
         self.play(FadeIn(self.b), FadeIn(self.b_address), run_time=0.8)
         self.play(self.b_arrows.grow(), FadeIn(self.marker), run_time=1.0)
 
         # Section: .numpy() back
         same_back = "the same" if t.back_shares_buffer else "a different"
-        self.step("numpy-back", f"c = b.numpy() goes the other way and reports {same_back} "
+        self.step("numpy-back", f"{t.back.code} goes the other way and reports {same_back} "
                                 f"address again.")
-        self.point_at(t.code[3], "b.numpy()")
+        self.point_at_span(ops[t.back_op].span)
         self.c_address = self._address(f"c data at {t.back_address:#x}", self.a.cells,
                                        below=True)
         self.play(FadeIn(self.c_address, shift=DOWN * 0.1), run_time=0.6)
 
         # Section: an in-place change
         self.step("mul", f"{t.change_code} works in place on the shared buffer, so the NumPy "
-                         f"array a changes too.")
-        self.point_at(t.change_code)
+                         f"array {t.array.name} changes too.")
+        self.point_at_span(ops[t.change_op].span)
         anims: list[Animation] = []
         lit: list[VMobject] = []
         for k in range(len(self.a.cells)):
@@ -85,8 +92,10 @@ class NumpyBridge(TraceScene[NumpyBridgeTrace]):
 
         self.closing(
             "NumPy and torch sharing one buffer",
-            [f"torch.from_numpy(a) and b.numpy(): {_same(t.shares_buffer)} buffer, no copy",
-             f"{t.change_code} changed the NumPy array a as well",
+            [f"{ops[t.from_numpy_op].code} and {ops[t.back_op].code}: {_same(t.shares_buffer)} "
+             f"buffer {t.tensor.buffer} under "
+             f"{'one storage' if t.shares_storage else 'two storage objects'}, no copy",
+             f"{t.change_code} changed the NumPy array {t.array.name} as well",
              "copy first (b.clone(), a.copy()) when the two must stay independent"],
             "In short: from_numpy and .numpy() share memory, so in-place changes show in both.",
         )

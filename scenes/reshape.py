@@ -16,7 +16,7 @@ from manim import (
 
 from core.facts import TensorFacts
 from core.memory import ReshapeTrace
-from scenes.base import TraceScene
+from scenes.base import TraceScene, bound_on
 from scenes.components.error_card import ErrorCard
 from scenes.components.storage_marker import StorageMarker
 from scenes.components.storage_strip import StorageStrip, cell_width_for
@@ -40,7 +40,8 @@ class ReshapeMayCopy(TraceScene[ReshapeTrace]):
     def construct(self) -> None:
         t = self.trace
         th = self.theme
-        self.show_code(t.code[1:6])
+        ops = t.program.ops
+        self.show_program(t.program, first=bound_on(t.program, t.source.name))
         assert self.code is not None
         self.top = self.code.get_bottom()[1] - 0.25
         self.width = cell_width_for(th, *t.source.storage_printed, *t.flat.storage_printed)
@@ -52,7 +53,7 @@ class ReshapeMayCopy(TraceScene[ReshapeTrace]):
         self.x_arrows = StrideArrows(self.x, self.s0, th, th.operand_a)
         self.step("contiguous", f"x is {t.source.size_text} and contiguous: its rows lie one "
                                 f"after another in storage {t.source.storage}.")
-        self.point_at(t.source.code)
+        self.point_at_line(bound_on(t.program, t.source.name))
         self.play(FadeIn(self.x), FadeIn(self.s0), run_time=1.0)
         self.play(self.x_arrows.grow(), run_time=1.0)
 
@@ -65,7 +66,7 @@ class ReshapeMayCopy(TraceScene[ReshapeTrace]):
         self.step("reshape-view", f"{t.reshaped.code}: torch reports "
                                   f"{_storage_words(t.reshaped_shares_storage)}, so reshape "
                                   f"returned {outcome}.")
-        self.point_at(t.reshaped.code, "reshape")
+        self.point_at_span(ops[t.reshape_op].span)
         self.play(FadeOut(self.x_arrows), FadeIn(self.r), run_time=0.8)
         self.play(self.r_arrows.grow(), FadeIn(self.r_marker), run_time=1.2)
 
@@ -73,10 +74,9 @@ class ReshapeMayCopy(TraceScene[ReshapeTrace]):
         self._transpose()
 
         # Section: view refuses
-        assert t.view_error is not None
         self.step("view-refused", f"{t.view_error.code} raises: no strides can read this "
                                   f"storage in that order.")
-        self.point_at(t.view_error.code, "view")
+        self.point_at_span(ops[t.view_op].span)
         self.card = ErrorCard(t.view_error, th, width=6.2)
         self.card.next_to(self.xt_head, DOWN, buff=0.1).set_x(RIGHT_X + 3.25)
         self.card.align_to(self.xt_head, UP)
@@ -85,6 +85,18 @@ class ReshapeMayCopy(TraceScene[ReshapeTrace]):
         # Section: reshape copies
         self._copy()
 
+        # Section: reshape keeps the element count
+        bad = t.bad
+        self.step("reshape-refused", f"{bad.code} raises as well: reshape, like view, never "
+                                     f"changes the element count.")
+        self.point_at_span(ops[t.bad_op].span)
+        self.bad_card = ErrorCard(bad, th, width=11.5)
+        self.bad_card.move_to((0.0, (self.top - 2.5) / 2, 0.0))
+        keep = (self.code, self.code_mark, self.caption_bar)
+        self.play(*(FadeOut(m) for m in self.mobjects if all(m is not k for k in keep)),
+                  run_time=0.5)
+        self.play(FadeIn(self.bad_card, shift=UP * 0.2), run_time=0.8)
+
         flat = t.flat
         self.closing(
             "reshape: a view when it can, a copy when it must",
@@ -92,7 +104,8 @@ class ReshapeMayCopy(TraceScene[ReshapeTrace]):
              f"({t.reshaped.storage})",
              f"{t.view_error.code}: {t.view_error.type}",
              f"{flat.code}: {_storage_words(t.flat_shares_storage)} ({flat.storage}), "
-             "elements copied in the transposed order"],
+             "elements copied in the transposed order",
+             f"{bad.code}: {bad.type}; reshape keeps the element count"],
             "In short: reshape shares storage when strides allow it and copies when they do not.",
         )
 
@@ -108,9 +121,12 @@ class ReshapeMayCopy(TraceScene[ReshapeTrace]):
     def _transpose(self) -> None:
         t = self.trace
         th = self.theme
-        self.step("transposed", f"x.t() swaps the strides to {t.transposed.strides}: same "
-                                f"storage, but is_contiguous() is {t.transposed.is_contiguous}.")
-        self.point_at(t.transposed.code)
+        transpose = t.program.ops[t.transpose_op]
+        same = "same storage" if t.transposed_shares_storage else "a new storage"
+        self.step("transposed", f"{transpose.code} swaps the strides to "
+                                f"{t.transposed.strides}: {same}, but is_contiguous() is "
+                                f"{t.transposed.is_contiguous}.")
+        self.point_at_span(transpose.span)
         self.xt, self.xt_stride, self.xt_head = self._tensor(t.transposed, th.operand_a, LEFT_X)
         self.xt_arrows = StrideArrows(self.xt, self.s0, th, th.operand_a)
         self.contig_note = label(f"is_contiguous() → {t.transposed.is_contiguous}", th,
@@ -124,9 +140,10 @@ class ReshapeMayCopy(TraceScene[ReshapeTrace]):
         t = self.trace
         th = self.theme
         flat = t.flat
+        outcome = "returned a view of" if t.flat_shares_storage else "copied into"
         self.step("copy", f"{flat.code}: torch reports {_storage_words(t.flat_shares_storage)}, "
-                          f"so reshape copied into {flat.storage}.")
-        self.point_at(flat.code, "reshape")
+                          f"so reshape {outcome} {flat.storage}.")
+        self.point_at_span(t.program.ops[t.flat_op].span)
         self.s1 = StorageStrip(flat, th, th.result, cell_width=self.width)
         self._place_strip(self.s1, RIGHT_X)
         self.f, self.f_stride, self.f_head = self._tensor(flat, th.result, RIGHT_X)

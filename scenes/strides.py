@@ -19,7 +19,7 @@ from manim import (
 
 from core.facts import TensorFacts
 from core.memory import StridesTrace, StrideWalk
-from scenes.base import TraceScene
+from scenes.base import TraceScene, bound_on
 from scenes.components.storage_marker import StorageMarker
 from scenes.components.storage_strip import StorageStrip, cell_width_for
 from scenes.components.stride_arrows import StrideArrows, grid_over_strip
@@ -41,7 +41,9 @@ class StridesAndContiguity(TraceScene[StridesTrace]):
     def construct(self) -> None:
         t = self.trace
         th = self.theme
-        self.show_code(t.code[1:])
+        ops = t.program.ops
+        first = bound_on(t.program, t.source.name)
+        self.show_program(t.program, first=first)
         assert self.code is not None
         self.top = self.code.get_bottom()[1] - 0.25
         self.width = cell_width_for(th, *t.source.storage_printed, *t.contiguous.storage_printed)
@@ -52,25 +54,27 @@ class StridesAndContiguity(TraceScene[StridesTrace]):
         self.x_arrows = StrideArrows(self.x, self.s0, th, th.operand_a)
         self.step("layout", f"x is {t.source.size_text}: torch keeps its values row after row "
                             f"in one flat storage, {t.source.storage}.")
-        self.point_at(t.source.code)
+        self.point_at_line(first)
         self.play(FadeIn(self.x), FadeIn(self.s0), run_time=0.8)
         self.play(self.x_arrows.grow(), run_time=1.0)
 
         # Section: one step along each dimension
-        self.point_at(t.code[2])
+        stride = ops[t.stride_op]
+        self.point_at_span(stride.span)
         self.walk_current = VGroup()
         self.walk_words: list[VMobject] = []
         self.walk_log: list[tuple[StrideWalk, CurvedArrow]] = []
         for walk in t.walks:
             self.step(f"walk-dim{walk.dim}",
-                      f"x.stride() is {t.source.strides}: one step along dim {walk.dim} moves "
+                      f"{stride.code} is {t.stride_result}: one step along dim {walk.dim} moves "
                       f"{walk.stride} cell{'s' if walk.stride != 1 else ''} in storage.")
             self._walk(self.x, self.x_arrows, walk)
 
         # Section: the transpose
-        self.step("transpose", f"x.t() swaps the strides to {t.transposed.strides} and "
-                               f"{_shares(t.transposed_shares_storage)}: no value moves.")
-        self.point_at("xt = x.t()")
+        transpose = ops[t.transpose_op]
+        self.step("transpose", f"{transpose.code} swaps the strides to {t.transposed.strides} "
+                               f"and {_shares(t.transposed_shares_storage)}: no value moves.")
+        self.point_at_span(transpose.span)
         self.xt, self.xt_stride = self._tensor(t.transposed, th.operand_b, LEFT_X)
         self.xt_arrows = StrideArrows(self.xt, self.s0, th, th.operand_b)
         self.xt_marker = StorageMarker(t.transposed_shares_storage, t.transposed.storage, th)
@@ -81,14 +85,16 @@ class StridesAndContiguity(TraceScene[StridesTrace]):
 
         # Section: not contiguous
         row_walk = t.transposed_walks[-1]
-        self.step("not-contiguous", f"Along a row of xt each step jumps {row_walk.stride} cells, "
-                                    f"so xt.is_contiguous() is {t.transposed.is_contiguous}.")
-        self.point_at("xt.is_contiguous()")
+        check = ops[t.check_op]
+        self.step("not-contiguous", f"Along a row of {t.transposed.name} each step jumps "
+                                    f"{row_walk.stride} cells, so {check.code} is "
+                                    f"{t.contiguous_result}.")
+        self.point_at_span(check.span)
         self.walk_current, self.walk_words = VGroup(), []
         self.play(FadeOut(self.xt_marker), run_time=0.3)
         self._walk(self.xt, self.xt_arrows, row_walk)
-        self.contig_note = label(f"xt.is_contiguous() → {t.transposed.is_contiguous}", th,
-                                 th.body_size, th.text)
+        self.contig_note = label(f"{check.code} → {t.contiguous_result}", th, th.body_size,
+                                 th.text)
         self.contig_note.next_to(self.walk_words[-1], DOWN, buff=0.25)
         self.contig_note.align_to(self.walk_words[-1], LEFT)
         self.play(FadeIn(self.contig_note), run_time=0.5)
@@ -98,10 +104,10 @@ class StridesAndContiguity(TraceScene[StridesTrace]):
 
         self.closing(
             "Strides, transposes and contiguity",
-            [f"x.stride() = {t.source.strides}: cells moved per step along each dimension",
-             f"x.t(): stride {t.transposed.strides}, {_shares(t.transposed_shares_storage)}, "
-             f"is_contiguous() = {t.transposed.is_contiguous}",
-             f"xt.contiguous(): {_shares(t.contiguous_shares_storage)} "
+            [f"{stride.code} = {t.stride_result}: cells moved per step along each dimension",
+             f"{transpose.code}: stride {t.transposed.strides}, "
+             f"{_shares(t.transposed_shares_storage)}, {check.code} = {t.contiguous_result}",
+             f"{ops[t.contiguous_op].code}: {_shares(t.contiguous_shares_storage)} "
              f"({t.contiguous.storage}), stride {t.contiguous.strides}"],
             "In short: strides map indices to storage; contiguous() copies into row order.",
         )
@@ -145,10 +151,11 @@ class StridesAndContiguity(TraceScene[StridesTrace]):
         t = self.trace
         th = self.theme
         c = t.contiguous
-        self.step("contiguous", f"xt.contiguous() {_shares(t.contiguous_shares_storage)}, "
+        op = t.program.ops[t.contiguous_op]
+        self.step("contiguous", f"{op.code} {_shares(t.contiguous_shares_storage)}, "
                                 f"{c.storage}: the values copied in row order, stride "
                                 f"{c.strides}.")
-        self.point_at(c.code, "contiguous()")
+        self.point_at_span(op.span)
         self.s1 = self._strip(c, th.result, RIGHT_X)
         self.c, self.c_stride = self._tensor(c, th.result, RIGHT_X)
         self.c_arrows = StrideArrows(self.c, self.s1, th, th.result)

@@ -5,14 +5,14 @@ from __future__ import annotations
 import functools
 
 import numpy as np
-from manim import DOWN, LEFT, RIGHT, UP, FadeIn, FadeOut, Rectangle, Text, VGroup
+from manim import DOWN, LEFT, RIGHT, UP, FadeIn, FadeOut, Rectangle, Text, VGroup, Write
 
-from core.summary import SummaryRow, SummaryTrace
+from core.summary import SummaryCell, SummaryRow, SummaryTrace
 from scenes.base import TraceScene
 from scenes.components.text import label
 from scenes.theme import Theme
 
-__all__ = ["SummaryTable"]
+__all__ = ["SummaryTable", "cited_clips"]
 
 # Column widths in scene units: the operation, then one per question (the last is the longest).
 WIDTHS = (1.5, 3.0, 1.8, 1.8, 1.8, 3.7)
@@ -21,7 +21,7 @@ HEAD_WIDTH = 4.0
 
 
 class SummaryTable(TraceScene[SummaryTrace]):
-    """The table, one row at a time with its evidence, then whole."""
+    """The table, one row at a time with its evidence, then whole; the poster is the table."""
 
     clip_id = "summary"
     trace_type = SummaryTrace
@@ -29,7 +29,8 @@ class SummaryTable(TraceScene[SummaryTrace]):
     def construct(self) -> None:
         t = self.trace
         th = self.theme
-        self.show_code(t.code)
+        # The code each row rests on, as the earlier clips ran it: one line per row.
+        self.show_code(t.source)
         assert self.code is not None
         self.top = self.code.get_bottom()[1] - 0.25
         self.head = table_row(("", *t.columns), th, bold=True)
@@ -40,12 +41,12 @@ class SummaryTable(TraceScene[SummaryTrace]):
         # Section: one row at a time, each answer with the fact behind it
         self.cards: list[VGroup] = []
         shown: VGroup | None = None
-        for k, row in enumerate(t.rows):
+        for row in t.rows:
             clips = _clips_set(row)
             self.step(f"row-{row.operation}",
                       f"{row.operation}: each answer is what torch did in the "
                       f"{' and '.join(clips)} clip{'s' if len(clips) > 1 else ''}.")
-            self.point_at(_code_line(t, k))
+            self.point_at_span(row.span)
             card = evidence_card(row, t.columns, th)
             card.next_to(np.array([-6.8, self.top, 0.0]), DOWN, buff=0, aligned_edge=LEFT)
             self.play(*([FadeOut(shown)] if shown is not None else []),
@@ -65,13 +66,25 @@ class SummaryTable(TraceScene[SummaryTrace]):
             below = cells
         self.play(FadeIn(self.head), FadeIn(VGroup(*self.rows), lag_ratio=0.3), run_time=1.2)
 
-        self.closing(
-            "view, reshape and resize_ side by side",
-            [f"{row.operation}: {t.columns[0]} {row.cells[0].answer}; {t.columns[1]} "
-             f"{row.cells[1].answer}; {t.columns[2]} {row.cells[2].answer}"
-             for row in t.rows],
-            "In short: whether memory is shared is a fact torch reports: check it, never assume.",
-        )
+        self._closing_table(
+            t.title, "In short: whether memory is shared is a fact torch reports: check it, "
+                     "never assume.")
+
+    def _closing_table(self, title: str, caption: str) -> None:
+        """The closing frame (the poster) is the table itself, under the clip's title."""
+        self.step("closing", caption)
+        assert self.code is not None and self.code_mark is not None
+        self.play(FadeOut(self.code), FadeOut(self.code_mark), run_time=0.4)
+        self.code = self.code_mark = None
+        self.heading = label(title, self.theme, self.theme.title_size, self.theme.text,
+                             weight="BOLD")
+        assert self.caption_bar is not None
+        top, bottom = 3.8, self.caption_bar.get_top()[1] + 0.25
+        poster = VGroup(self.heading.copy(), self.table.copy()).arrange(DOWN, buff=0.4)
+        poster.move_to((0.0, (top + bottom) / 2, 0.0))
+        self.heading.move_to(poster[0])
+        self.play(self.table.animate.move_to(poster[1]), Write(self.heading), run_time=1.0)
+        self.finish()
 
 
 def table_row(texts: tuple[str, ...], theme: Theme, bold: bool = False) -> VGroup:
@@ -134,7 +147,7 @@ def evidence_card(row: SummaryRow, columns: tuple[str, ...], theme: Theme) -> VG
     for column, cell in zip(columns, row.cells, strict=True):
         # Two columns: the question and its answer, then the fact behind it and its clip.
         head = fitted(f"{column} {cell.answer}", theme, HEAD_WIDTH, theme.highlight)
-        body = fitted(f"← {cell.evidence}  ({cell.clip_id} clip)", theme,
+        body = fitted(f"← {cell.evidence}  ({cited_clips(cell)})", theme,
                       13.5 - HEAD_WIDTH - 0.25, theme.text)
         body.move_to(head, aligned_edge=UP + LEFT).shift(RIGHT * (HEAD_WIDTH + 0.25))
         items.add(VGroup(head, body))
@@ -145,12 +158,12 @@ def evidence_card(row: SummaryRow, columns: tuple[str, ...], theme: Theme) -> VG
     return card
 
 
+def cited_clips(cell: SummaryCell) -> str:
+    """The clips a cell's evidence comes from: ``view clip``, ``view and reshape clips``."""
+    ids = cell.clip_ids
+    return f"{' and '.join(ids)} clip{'s' if len(ids) > 1 else ''}"
+
+
 def _clips_set(row: SummaryRow) -> list[str]:
-    return list(dict.fromkeys(cell.clip_id for cell in row.cells))
-
-
-def _code_line(t: SummaryTrace, k: int) -> str:
-    """The code line of a row's operation (the first line that names it)."""
-    op = t.rows[k].operation
-    return next((line for line in t.code if f".{op}(" in line), t.code[0])
+    return list(dict.fromkeys(c for cell in row.cells for c in cell.clip_ids))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,8 +11,8 @@ import torch
 
 from core.arithmetic import ElementwiseTrace, NeuronTrace, SumTrace, TwoLayerTrace
 from core.facts import format_elements
-from core.inputs import make_array, make_tensors
-from core.lesson import Lesson, load_lesson
+from core.inputs import make_tensors
+from core.lesson import Lesson, default_lesson_path, load_lesson
 from core.matmul import MatmulShapesTrace, MmVsMatmulTrace
 from core.memory import NumpyBridgeTrace, ReshapeTrace, ResizeTrace, StridesTrace, ViewTrace
 from core.summary import SummaryTrace
@@ -172,52 +173,172 @@ def test_view(lesson: Lesson) -> None:
     assert trace.bad.message == str(raised.value)
 
 
+def notebook_x() -> torch.Tensor:
+    """The reshape and strides clips' x, made here the way their code makes it."""
+    return torch.arange(6.).view(2, 3)
+
+
+def _storage(t: torch.Tensor) -> int:
+    return int(t.untyped_storage()._cdata)
+
+
 def test_reshape(lesson: Lesson) -> None:
     trace = trace_of(lesson, "reshape", ReshapeTrace)
-    x = make_tensors(lesson.clip("reshape"))["x"]
-    assert trace.reshaped_shares_storage
-    assert trace.transposed_shares_storage
-    assert trace.transposed.is_contiguous is False
-    assert not trace.flat_shares_storage
-    assert trace.flat.printed == printed(x.t().reshape(6))
-    assert trace.flat.storage != trace.source.storage
+    ops = trace.program.ops
+    x = notebook_x()
+    r, xt = x.reshape(trace.reshaped.shape), x.t()
+    assert trace.reshaped_shares_storage == (_storage(r) == _storage(x)) is True
+    assert trace.transposed_shares_storage == (_storage(xt) == _storage(x)) is True
+    assert trace.transposed.is_contiguous is xt.is_contiguous() is False
+    assert trace.transposed.strides == xt.stride()
+    f = xt.reshape(trace.flat.shape)
+    assert trace.flat_shares_storage == (_storage(f) == _storage(xt)) is False
+    assert trace.flat.printed == printed(f) and trace.flat.storage != trace.source.storage
     with pytest.raises(RuntimeError) as raised:
-        x.t().view(6)
-    assert trace.view_error is not None and trace.view_error.message == str(raised.value)
+        xt.view(trace.flat.shape)
+    assert trace.view_error.message == str(raised.value)
+    assert ops[trace.view_op].code == trace.view_error.code
+    with pytest.raises(RuntimeError) as raised:
+        x.reshape(4)
+    assert trace.bad.message == str(raised.value)
+    # Each story op is the op of the code line that says it.
+    for index, words in ((trace.reshape_op, "x.reshape(3, 2)"), (trace.transpose_op, "x.t()"),
+                         (trace.view_op, "xt.view(6)"), (trace.flat_op, "xt.reshape(6)"),
+                         (trace.bad_op, "x.reshape(4)")):
+        span = ops[index].span
+        assert span.text(trace.program.source) == words
 
 
 def test_resize(lesson: Lesson) -> None:
     trace = trace_of(lesson, "resize", ResizeTrace)
-    w = make_tensors(lesson.clip("resize"))["weights"]
-    shrunk = w.clone().resize_(2, 2)
-    assert trace.shrink.after.printed == printed(shrunk)
-    assert trace.shrink.lost == (4,)
-    assert trace.shrink.same_storage and not trace.shrink.storage_grew
-    assert trace.grow.storage_grew
-    assert trace.grow.uninitialized == (5,)
+    w = notebook_neuron()["weights"]
+    s = w.clone()
+    s_storage = _storage(s)
+    s.resize_(trace.shrink.after.shape)
+    assert trace.shrink.after.printed == printed(s)
+    cells = s.untyped_storage().nbytes() // s.element_size()
+    assert trace.shrink.lost == tuple(range(s.numel(), cells)) == (4,)
+    assert trace.shrink.same_storage == (_storage(s) == s_storage) is True
+    assert not trace.shrink.storage_grew and not trace.shrink.buffer_moved
+    # Growing: the same storage object, a new buffer holding the old bytes; the alias follows.
+    g = w.clone()
+    alias = g.view(-1)
+    g_storage, old_ptr = _storage(g), g.untyped_storage().data_ptr()
+    g.resize_(trace.grow.after.shape)
+    assert trace.grow.same_storage == (_storage(g) == g_storage) is True
+    assert trace.grow.buffer_moved == (g.untyped_storage().data_ptr() != old_ptr) is True
+    assert trace.grow.before.buffer != trace.grow.after.buffer
+    assert trace.grow.before.storage == trace.grow.after.storage
+    assert _storage(alias) == _storage(g) and alias.data_ptr() == g.data_ptr()
+    assert [a.name for a in trace.grow.aliases] == ["alias"]
+    assert [trace.program.ops[i].outputs[0].name for i in trace.grow.alias_ops] == ["alias"]
+    assert all(a.storage == trace.grow.after.storage and a.buffer == trace.grow.after.buffer
+               for a in trace.grow.aliases)
+    cells = g.untyped_storage().nbytes() // g.element_size()
+    assert trace.grow.storage_grew and trace.grow.uninitialized == tuple(range(w.numel(), cells))
     assert trace.grow.after.printed[-1] is None and trace.grow.after.repr is None
     assert trace.grow.after.storage_printed[:5] == printed(w)
+    with pytest.raises(RuntimeError) as raised:
+        w.view(trace.shrink.after.shape)
+    assert trace.view_error.message == str(raised.value)
 
 
 def test_strides(lesson: Lesson) -> None:
     trace = trace_of(lesson, "strides", StridesTrace)
-    x = make_tensors(lesson.clip("strides"))["x"]
-    assert trace.source.strides == x.stride()
+    x = notebook_x()
+    assert trace.source.strides == x.stride() and trace.stride_result == str(x.stride())
     assert trace.transposed.strides == x.t().stride()
+    assert trace.contiguous_result == str(x.t().is_contiguous())
     for walk in trace.walks + trace.transposed_walks:
         assert walk.end_cell - walk.start_cell == walk.stride
-    assert not trace.contiguous_shares_storage and trace.already_contiguous_shares_storage
-    assert trace.contiguous.storage_printed == printed(x.t().contiguous())
+    c = x.t().contiguous()
+    assert trace.contiguous_shares_storage == (_storage(c) == _storage(x)) is False
+    assert trace.transposed_shares_storage is True
+    assert trace.contiguous.storage_printed == printed(c)
+    assert trace.contiguous.strides == c.stride()
 
 
 def test_numpy_bridge(lesson: Lesson) -> None:
     trace = trace_of(lesson, "numpy-bridge", NumpyBridgeTrace)
-    a = make_array(lesson.clip("numpy-bridge"), lesson.clip("numpy-bridge").tensor("a"))
-    assert trace.shares_buffer and trace.back_shares_buffer
-    assert trace.array_address == trace.tensor_address
+    a = np.random.default_rng(7).standard_normal((2, 3))
     assert trace.array_repr == repr(a)
-    assert trace.array_repr_after == repr(a * 2)
-    assert trace.tensor_after.repr == str(torch.from_numpy(a * 2))
+    b = torch.from_numpy(a)
+    c = b.numpy()
+    # One buffer, two storage objects: NumPy's array and torch's storage.
+    assert trace.shares_buffer == (b.data_ptr() == a.ctypes.data) is True
+    assert trace.back_shares_buffer == (c.ctypes.data == b.data_ptr()) is True
+    assert trace.shares_storage is False and trace.back_shares_storage is False
+    assert trace.array.buffer == trace.tensor.buffer == trace.back.buffer
+    assert trace.array.storage != trace.tensor.storage
+    assert trace.array_address == trace.tensor_address == trace.back_address
+    factor = float(trace.program.ops[trace.change_op].args)
+    b.mul_(factor)
+    assert trace.array_repr_after == repr(a)
+    assert trace.tensor_after.repr == str(b)
+    # The Python answer that printed an address (the generator) is kept without it.
+    assert not any(op.result and "0x" in op.result for op in trace.program.ops)
+
+
+def test_summary_cites_only_what_the_clips_showed(lesson: Lesson) -> None:
+    trace = trace_of(lesson, "summary", SummaryTrace)
+    view = trace_of(lesson, "view", ViewTrace)
+    reshape = trace_of(lesson, "reshape", ReshapeTrace)
+    resize = trace_of(lesson, "resize", ResizeTrace)
+    programs = {t.clip_id: t.program for t in (view, reshape, resize)}
+    shown = {
+        view.clip_id: {view.view_op, view.change_op, view.bad_op},
+        reshape.clip_id: {reshape.reshape_op, reshape.transpose_op, reshape.view_op,
+                          reshape.flat_op, reshape.bad_op},
+        resize.clip_id: {resize.shrink.op, resize.grow.op, resize.view_op},
+    }
+    for row in trace.rows:
+        for cell in row.cells:
+            assert cell.cited, f"{row.operation}: {cell.answer!r} cites nothing"
+            for cited in cell.cited:
+                assert cited.op in shown[cited.clip_id], (row.operation, cell.answer, cited)
+                assert programs[cited.clip_id].ops[cited.op].code == cited.code
+                assert cited.code in cell.evidence
+    rows = {row.operation: row for row in trace.rows}
+    assert rows["view"].cells[0].answer == ("yes" if view.shares_storage else "no")
+    assert rows["reshape"].cells[1].answer == ("yes" if not reshape.flat_shares_storage else "no")
+    assert rows["resize_"].cells[1].answer.startswith(
+        "when it grows" if resize.grow.buffer_moved else "no")
+    assert rows["resize_"].cells[3].answer == ("yes" if resize.shrink.lost else "no")
+    assert set(trace.sources) == set(programs)
+    # Each row points at its op's exact text in the summary's code.
+    for row in trace.rows:
+        assert row.span.text(trace.source) in {c.code for cell in row.cells for c in cell.cited}
+
+
+@pytest.mark.parametrize(("kind", "key", "code"), [
+    ("reshape", "flat_shape", "f = xt.reshape(6)"),
+    ("resize", "grow_shape", "g.resize_(2, 3)"),
+    ("numpy-bridge", "factor", "b.mul_(2)"),
+])
+def test_a_retired_memory_setting_says_what_code_to_write(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str, key: str, code: str
+) -> None:
+    text = default_lesson_path().read_text().replace(
+        f'kind = "{kind}"\n', f'kind = "{kind}"\n{key} = 2\n')
+    path = tmp_path / "lesson.toml"
+    path.write_text(text, encoding="utf-8")
+    assert main(["trace", "--lesson", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert f"clip '{kind}': key '{key}': expected the clip's code instead" in err
+    assert f"`{code}`" in err
+
+
+def test_storage_byte_offsets_match_torch_addresses(lesson: Lesson) -> None:
+    trace = trace_of(lesson, "resize", ResizeTrace)
+    weights = notebook_neuron()["weights"]
+    base = weights.untyped_storage().data_ptr()
+    expected = tuple(weights.view(-1)[i].data_ptr() - base for i in range(weights.numel()))
+    assert trace.source.storage_byte_offsets == expected
+    grown = trace.grow.after
+    assert len(grown.storage_byte_offsets) == grown.storage_elements
+    assert grown.storage_byte_offsets == tuple(
+        i * torch.empty(0, dtype=torch.float32).element_size()
+        for i in range(grown.storage_elements))
 
 
 def test_two_layer(lesson: Lesson) -> None:
@@ -247,24 +368,3 @@ def test_two_layer(lesson: Lesson) -> None:
                                                        (1, 1)]
 
 
-def test_summary_is_backed_by_the_other_traces(lesson: Lesson) -> None:
-    trace = trace_of(lesson, "summary", SummaryTrace)
-    reshape = trace_of(lesson, "reshape", ReshapeTrace)
-    resize = trace_of(lesson, "resize", ResizeTrace)
-    rows = {row.operation: row for row in trace.rows}
-    assert rows["reshape"].cells[1].answer == ("yes" if not reshape.flat_shares_storage else "no")
-    assert rows["resize_"].cells[3].answer == ("yes" if resize.shrink.lost else "no")
-    assert all(cell.clip_id in trace.sources for row in trace.rows for cell in row.cells)
-
-
-def test_storage_byte_offsets_match_torch_addresses(lesson: Lesson) -> None:
-    trace = trace_of(lesson, "resize", ResizeTrace)
-    weights = make_tensors(lesson.clip("resize"))["weights"]
-    base = weights.untyped_storage().data_ptr()
-    expected = tuple(weights.view(-1)[i].data_ptr() - base for i in range(weights.numel()))
-    assert trace.source.storage_byte_offsets == expected
-    grown = trace.grow.after
-    assert len(grown.storage_byte_offsets) == grown.storage_elements
-    assert grown.storage_byte_offsets == tuple(
-        i * torch.empty(0, dtype=torch.float32).element_size()
-        for i in range(grown.storage_elements))

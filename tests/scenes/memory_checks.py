@@ -26,10 +26,14 @@ def _text(mob: Any) -> str:
     return str(mob.original_text)
 
 
-def check_strip(strip: StorageStrip, facts: TensorFacts) -> None:
-    """Every cell's value, index and byte offset is the trace's; '?' only where uninitialised."""
+def check_strip(strip: StorageStrip, facts: TensorFacts,
+                title: tuple[str, ...] | None = None) -> None:
+    """Every cell's value, index and byte offset is the trace's; '?' only where uninitialised.
+
+    ``title``: the words the strip's title must read (``storage S0`` unless given).
+    """
     assert strip.facts.storage == facts.storage
-    assert _text(strip.title).split() == ["storage", facts.storage]
+    assert _text(strip.title).split() == list(title or ("storage", facts.storage))
     assert len(strip.cells) == facts.storage_elements
     for i, text in enumerate(facts.storage_printed):
         cell = strip.cell(i)

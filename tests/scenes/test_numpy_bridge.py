@@ -1,4 +1,5 @@
-"""Clip 10 drawn from its trace: equal addresses in hex, one buffer, a change seen by both."""
+"""Clip 10 drawn from its trace: equal addresses in hex, one buffer under two storage objects,
+a change seen by both."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from tests.scenes.memory_checks import (
     check_arrows,
     check_grid,
     check_legible,
-    check_marker,
     check_stride_badge,
     check_strip,
 )
@@ -21,12 +21,20 @@ def checks(run: Run) -> None:
     t = scene.trace
     assert [s.name for s in scene.steps] == ["numpy", "from-numpy", "numpy-back", "mul",
                                              "closing"]
-    check_strip(scene.strip, t.tensor_after)
+    check_strip(scene.strip, t.tensor_after, title=("buffer", t.tensor.buffer))
     check_grid(scene.b, t.tensor_after)
     assert [c.value.original_text for c in scene.a.cells] == list(t.array_printed_after)
     check_arrows(scene.b_arrows, scene.b, scene.strip)
     check_stride_badge(scene.b_stride, t.tensor)
-    check_marker(scene.marker, t.shares_buffer, t.tensor.storage)
+    # One buffer, two storage objects: the marker says both, as the relation recorded them.
+    assert scene.marker.same_buffer is t.shares_buffer is True
+    assert scene.marker.same_storage is t.shares_storage is False
+    words = [w.original_text for w in scene.marker.words]
+    assert words == [f"= same buffer {t.tensor.buffer}",
+                     "two storage objects:", f"{t.array.storage} and {t.tensor.storage}"]
+    captions = {s.name: s.caption for s in scene.steps}
+    assert f"new storage object {t.tensor.storage}" in captions["from-numpy"]
+    assert "same storage" not in " ".join([*run.texts(), *captions.values()])
     # The addresses are drawn in hex, each the one the trace recorded.
     assert scene.a_address.original_text.endswith(hex(t.array_address))
     assert scene.b_address.original_text.endswith(hex(t.tensor_address))
@@ -60,9 +68,13 @@ def test_an_address_the_trace_lacks_fails_the_number_check() -> None:
     fake.trace = trace
     good = Snapshot("s", [Label(f"a data at {trace.array_address:#x}", (0, 0, 1, 1), 0)], [])
     check_numbers_come_from_trace(Run(fake, snapshots=[good]))
+    program = replace(trace.program, tensors=tuple(
+        replace(f, data_ptr=1, storage_data_ptr=1) for f in trace.program.tensors))
     wrong = replace(trace, array_address=trace.array_address + 8, tensor_address=1,
-                    back_address=1, tensor=replace(trace.tensor, data_ptr=1,
-                                                   storage_data_ptr=1),
+                    back_address=1, program=program,
+                    array=replace(trace.array, data_ptr=1, storage_data_ptr=1),
+                    array_after=replace(trace.array_after, data_ptr=1, storage_data_ptr=1),
+                    tensor=replace(trace.tensor, data_ptr=1, storage_data_ptr=1),
                     back=replace(trace.back, data_ptr=1, storage_data_ptr=1),
                     tensor_after=replace(trace.tensor_after, data_ptr=1, storage_data_ptr=1))
     fake.trace = wrong

@@ -20,7 +20,8 @@ def checks(run: Run) -> None:
     scene: Any = run.scene
     t = scene.trace
     assert [s.name for s in scene.steps] == [
-        "contiguous", "reshape-view", "transposed", "view-refused", "copy", "closing"]
+        "contiguous", "reshape-view", "transposed", "view-refused", "copy", "reshape-refused",
+        "closing"]
     check_strip(scene.s0, t.source)
     check_strip(scene.s1, t.flat)
     assert scene.s0.facts.storage != scene.s1.facts.storage
@@ -42,6 +43,8 @@ def checks(run: Run) -> None:
     assert ("copied" in captions["copy"]) is (not t.flat_shares_storage)
     assert t.view_error.message in " ".join(run.texts()).replace("\n", " ") or any(
         t.view_error.type in text for text in run.texts())
+    assert t.bad.message in " ".join(run.texts())
+    assert scene.bad_card.error == t.bad
     check_legible(run)
     for s in scene.steps:
         assert s.end - s.start >= len(s.caption) / 15 - 1e-6

@@ -1,4 +1,5 @@
-"""Clip 8 drawn from its trace: a cell cut off by shrinking, a new storage and '?' by growing."""
+"""Clip 8 drawn from its trace: a cell cut off by shrinking; growing keeps the storage, moves
+its buffer and leaves a hatched '?'."""
 
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ def checks(run: Run) -> None:
     t = scene.trace
     shrink, grow = t.shrink, t.grow
     assert [s.name for s in scene.steps] == [
-        "copy", "shrink", "grow-copy", "grow", "view-refused", "closing"]
+        "copy", "shrink", "grow-copy", "grow", "bytes", "uninitialized", "view-refused",
+        "closing"]
     check_strip(scene.s1_before, shrink.before)
     check_strip(scene.s1, shrink.after)
     check_strip(scene.s2, grow.before)
@@ -43,6 +45,21 @@ def checks(run: Run) -> None:
     check_marker(scene.s_marker, shrink.same_storage, shrink.after.storage)
     check_marker(scene.g_marker, grow.same_storage, grow.after.storage)
     assert t.view_error.message in run.texts()
+    # Growing keeps the storage object and moves its buffer: both said, from the trace.
+    assert grow.same_storage and grow.buffer_moved
+    assert scene.s2.facts.storage == scene.s3.facts.storage == grow.after.storage
+    assert scene.buffer_old[0].original_text == f"buffer {grow.before.buffer}\nfreed"
+    # The new buffer is read by g and by every alias the trace says followed it.
+    assert grow.aliases and all(a.buffer == grow.after.buffer for a in grow.aliases)
+    assert scene.buffer_new[0].original_text == f"buffer {grow.after.buffer}: " + ", ".join(
+        [grow.after.name, *(a.name for a in grow.aliases)])
+    captions = {s.name: s.caption for s in scene.steps}
+    assert "stays the same object" in captions["grow"]
+    assert f"new buffer {grow.after.buffer}" in captions["grow"]
+    assert f"frees {grow.before.buffer}" in captions["bytes"]
+    assert "whatever bytes were there" in captions["uninitialized"]
+    everything = " ".join([*run.texts(), *captions.values()])
+    assert "never a number" not in everything and "new storage" not in everything
     check_legible(run)
     for s in scene.steps:
         assert s.end - s.start >= len(s.caption) / 15 - 1e-6

@@ -40,7 +40,10 @@ def checks(run: Run) -> None:
     for walk in (*t.walks, *t.transposed_walks[-1:]):
         assert any(f"dim {walk.dim}: {walk.start} → {walk.end}" in text
                    and f"+{walk.stride} cell" in text for text in texts)
-    assert f"xt.is_contiguous() → {t.transposed.is_contiguous}" in texts
+    check = t.program.ops[t.check_op]
+    assert check.code == "xt.is_contiguous()" and t.contiguous_result == str(
+        t.transposed.is_contiguous)
+    assert f"{check.code} → {t.contiguous_result}" in texts
     assert [walk for walk, _ in scene.walk_log] == [*t.walks, t.transposed_walks[-1]]
     for walk, arc in scene.walk_log:
         start = scene.s0.cell(walk.start_cell).box.get_top()

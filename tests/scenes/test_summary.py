@@ -1,10 +1,11 @@
-"""Clip 12 drawn from its trace: the table filled from trace.rows, each answer's evidence shown."""
+"""Clip 12 drawn from its trace: the table filled from trace.rows, each answer's evidence shown
+with the clips that showed it; the poster is the table."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from scenes.summary import SummaryTable
+from scenes.summary import SummaryTable, cited_clips
 from tests.scenes.harness import Run, golden
 from tests.scenes.memory_checks import check_legible
 
@@ -29,8 +30,13 @@ def checks(run: Run) -> None:
         for column, cell, item in zip(t.columns, row.cells, card.items, strict=True):
             head, body = item
             assert _words(head) == f"{column} {cell.answer}"
-            assert _words(body) == f"← {' '.join(cell.evidence.split())}  ({cell.clip_id} clip)" \
-                or _words(body).split() == f"← {cell.evidence} ({cell.clip_id} clip)".split()
+            assert _words(body).split() == f"← {cell.evidence} ({cited_clips(cell)})".split()
+    # The closing frame, the poster, is the table itself: every answer is on it.
+    poster = " ".join(label.text for label in run.snapshots[-1].labels)
+    for row in t.rows:
+        for cell in row.cells:
+            assert " ".join(cell.answer.split()) in " ".join(poster.split())
+    assert t.title in poster
     check_legible(run)
     for s in scene.steps:
         assert s.end - s.start >= len(s.caption) / 15 - 1e-6
