@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, replace
 
 import torch
@@ -395,11 +396,14 @@ def strides_trace(clip: ClipSpec) -> StridesTrace:
     )
 
 
+_ADDRESS = re.compile(r" at 0x[0-9A-Fa-f]+")
+
+
 def _without_addresses(program: ProgramTrace) -> ProgramTrace:
-    """The program with Python answers that print an address (``Generator(PCG64) at 0x...``)
-    cut before the address: it changes every run and would change the clip's hash."""
-    ops = tuple(replace(op, result=op.result.split(" at 0x")[0])
-                if op.result is not None and " at 0x" in op.result else op
+    """The program with Python objects' addresses (``Generator(PCG64) at 0x...``) cut from op
+    results and arguments: they change every run and would change the clip's hash."""
+    ops = tuple(replace(op, result=_ADDRESS.sub("", op.result) if op.result else op.result,
+                        args=_ADDRESS.sub("", op.args))
                 for op in program.ops)
     return replace(program, ops=ops)
 

@@ -18,6 +18,7 @@ from core.memory import NumpyBridgeTrace, ReshapeTrace, ResizeTrace, StridesTrac
 from core.summary import SummaryTrace
 from core.trace import trace_from_json, trace_lesson, trace_of, trace_to_json
 from studio.cli import main
+from studio.hashing import stable_trace_json
 
 
 @pytest.fixture(scope="module")
@@ -275,8 +276,10 @@ def test_numpy_bridge(lesson: Lesson) -> None:
     b.mul_(factor)
     assert trace.array_repr_after == repr(a)
     assert trace.tensor_after.repr == str(b)
-    # The Python answer that printed an address (the generator) is kept without it.
-    assert not any(op.result and "0x" in op.result for op in trace.program.ops)
+    # The generator's repr printed its address: kept without it, so the hash stays put.
+    assert not any("0x" in (op.result or "") + op.args for op in trace.program.ops)
+    assert stable_trace_json(trace_to_json(trace)) == stable_trace_json(
+        trace_to_json(trace_of(lesson, "numpy-bridge", NumpyBridgeTrace)))
 
 
 def test_summary_cites_only_what_the_clips_showed(lesson: Lesson) -> None:
