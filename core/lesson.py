@@ -127,18 +127,13 @@ KINDS: dict[str, KindSchema] = {
     "sum": KindSchema((), {}, code=True),
     "neuron": KindSchema((), {}, code=True, retired={
         "activation": "y = torch.sigmoid(torch.sum(features * weights) + bias)"}),
-    "matmul-shapes": KindSchema(
-        ("features", "weights", "bias"),
-        {"activation": ("activation", "sigmoid"), "column_shape": ("shape", REQUIRED)},
-    ),
-    "mm-vs-matmul": KindSchema(
-        ("features", "weights"),
-        {
-            "column_shape": ("shape", REQUIRED),
-            "vector_case": ("shape-pair", REQUIRED),
-            "batch_case": ("shape-pair", REQUIRED),
-        },
-    ),
+    "matmul-shapes": KindSchema((), {}, code=True, retired={
+        "column_shape": "column = weights.view(5, 1)",
+        "activation": "y = torch.sigmoid(torch.mm(features, column) + bias)"}),
+    "mm-vs-matmul": KindSchema((), {}, code=True, retired={
+        "column_shape": "torch.mm(features, weights.view(5, 1))",
+        "vector_case": "y = torch.matmul(features, weights)",
+        "batch_case": "Z = torch.matmul(X, Y)"}),
     "view": KindSchema((), {}, code=True, retired={
         "view_shape": "v = weights.view(5, 1)", "bad_shape": "weights.view(2, 3)",
         "change_index": "v[2, 0] = 0.0", "change_value": "v[2, 0] = 0.0"}),

@@ -1,81 +1,96 @@
-"""Traces of the shape clips: why torch.mm needs matching sizes, and how torch.matmul broadcasts."""
+"""Stories of the shape clips, built on the op records of their code: why torch.mm needs matching
+sizes, and how torch.matmul broadcasts where torch.mm would raise."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 
 import torch
 
-from core.arithmetic import ACTIVATION_CODE, DotProduct, dot_products
-from core.facts import ErrorFacts, StorageRegistry, TensorFacts, attempt, tensor_facts
-from core.inputs import check_drawable, make_tensors, refuse, spec_code, torch_accepts
+from core.facts import ErrorFacts, StorageRegistry, TensorFacts, tensor_facts
+from core.inputs import refuse
 from core.lesson import ClipSpec
+from core.model import Matmul, OpKind, OpRecord, ProgramTrace, Span, TensorRef
+from core.program import program_trace
+from core.story import need
 
 __all__ = [
-    "DimStep",
+    "DotTerm",
     "MatmulCase",
     "MatmulShapesTrace",
     "MmVsMatmulTrace",
-    "derive_dims",
-    "matmul_case",
     "matmul_shapes_trace",
     "mm_vs_matmul_trace",
+    "old_mismatch_message",
 ]
-
-_ACTIVATIONS = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu}
-
-
-@dataclass(frozen=True)
-class DimStep:
-    """One dimension of a product's result shape and where it came from.
-
-    ``role`` is ``batch`` (sizes broadcast: equal, or one of them 1 or missing), ``rows``
-    (from the first operand), ``inner`` (must match, then disappears), ``cols`` (from the
-    second operand), or ``dropped`` (the 1 that matmul added to a 1-d operand, removed again).
-    ``a`` and ``b`` are ``None`` where that operand has no such dimension.
-    """
-
-    role: str
-    a: int | None
-    b: int | None
-    result: int | None
 
 
 @dataclass(frozen=True)
 class MatmulCase:
-    """One call of ``torch.mm`` or ``torch.matmul``: operands, then the result or the error."""
+    """One ``torch.mm`` / ``torch.matmul`` op of the clip's code: operands, plan, result or error.
+
+    ``op_index`` indexes the program's op records; ``span`` is the code that made it. ``plan`` is
+    the engine's Matmul plan: its dims table (roles batch/rows/inner/cols/dropped, right-aligned)
+    is there even when torch raised.
+    """
 
     label: str
+    op_index: int
+    span: Span
     op: str
     code: str
     a: TensorFacts
     b: TensorFacts
-    a_used: tuple[int, ...]
-    b_used: tuple[int, ...]
-    inner: tuple[int, int]
-    dims: tuple[DimStep, ...]
+    plan: Matmul
     result: TensorFacts | None
     error: ErrorFacts | None
-    dots: tuple[DotProduct, ...]
+
+    @property
+    def inner(self) -> tuple[int | None, int | None]:
+        return self.plan.inner
+
+
+@dataclass(frozen=True)
+class DotTerm:
+    """One term of a row-times-column dot product, as torch printed each number."""
+
+    a: str
+    b: str
+    product: str
+    running: str  # the running total after this term, as torch computed it
 
 
 @dataclass(frozen=True)
 class MatmulShapesTrace:
-    """``torch.mm(features, weights)`` fails; ``weights.view(5, 1)`` fixes it."""
+    """``torch.mm(features, weights)`` fails; ``weights.view(5, 1)`` fixes it.
+
+    ``program`` is the clip's code as it ran; ``column_op``, ``bias_op`` and ``activation_op``
+    index its op records. ``dot`` is the fixed product's one dot product, term by term, read
+    from the Matmul plan; ``dot_rounded`` says the printed products do not add up exactly to the
+    printed running totals (torch adds the unrounded values).
+    """
 
     clip_id: str
     kind: str
     title: str
-    code: tuple[str, ...]
-    activation: str
+    program: ProgramTrace
     features: TensorFacts
     weights: TensorFacts
     bias: TensorFacts
     failed: MatmulCase
+    old_message: str
+    column_op: int
     column: TensorFacts
     column_shares_storage: bool
     fixed: MatmulCase
+    dot: tuple[DotTerm, ...]
+    dot_rounded: bool
+    bias_op: int
     pre_activation: TensorFacts
+    activation_op: int
+    activation: str
     output: TensorFacts
     neuron_output: TensorFacts
     same_as_neuron: bool
@@ -83,186 +98,170 @@ class MatmulShapesTrace:
 
 @dataclass(frozen=True)
 class MmVsMatmulTrace:
-    """The strict ``torch.mm`` against the broadcasting ``torch.matmul``, case by case."""
+    """The strict ``torch.mm`` against the broadcasting ``torch.matmul``, case by case.
+
+    Cases by label: ``mm-vector`` (mm refuses a 1-d operand), ``matmul-vector`` (matmul takes
+    it and drops the added 1), ``column`` (mm on the same values as a column: the shape meant),
+    ``mm-batch`` / ``matmul-batch`` (batch dimensions), ``mm-stray`` / ``matmul-stray`` (one
+    operand with a stray batch dimension, broadcast silently by matmul).
+    """
 
     clip_id: str
     kind: str
     title: str
-    code: tuple[str, ...]
+    program: ProgramTrace
     cases: tuple[MatmulCase, ...]
 
     def case(self, label: str) -> MatmulCase:
         return next(c for c in self.cases if c.label == label)
 
 
-def derive_dims(a_shape: tuple[int, ...], b_shape: tuple[int, ...]) -> tuple[
-    tuple[int, ...], tuple[int, ...], tuple[DimStep, ...]
-]:
-    """Derive ``torch.matmul``'s result shape dimension by dimension.
-
-    A 1-d first operand gains a leading 1, a 1-d second operand a trailing 1; batch dimensions
-    are aligned from the right and each pair is broadcast by ``torch.broadcast_shapes``; the
-    added 1s are dropped from the result. Returns the operand shapes as used and the steps.
-    """
-    a_used = (1, *a_shape) if len(a_shape) == 1 else a_shape
-    b_used = (*b_shape, 1) if len(b_shape) == 1 else b_shape
-    a_batch, b_batch = a_used[:-2], b_used[:-2]
-    width = max(len(a_batch), len(b_batch))
-    steps: list[DimStep] = []
-    for position in range(width):
-        ia = position - (width - len(a_batch))
-        ib = position - (width - len(b_batch))
-        sa = a_batch[ia] if ia >= 0 else None
-        sb = b_batch[ib] if ib >= 0 else None
-        pair = [(s,) for s in (sa, sb) if s is not None]
-        steps.append(DimStep("batch", sa, sb, torch.broadcast_shapes(*pair)[0]))
-    if len(a_shape) == 1:
-        steps.append(DimStep("dropped", 1, None, None))
-    else:
-        steps.append(DimStep("rows", a_used[-2], None, a_used[-2]))
-    steps.append(DimStep("inner", a_used[-1], b_used[-2], None))
-    if len(b_shape) == 1:
-        steps.append(DimStep("dropped", None, 1, None))
-    else:
-        steps.append(DimStep("cols", None, b_used[-1], b_used[-1]))
-    return a_used, b_used, tuple(steps)
+def old_mismatch_message(a: tuple[int, ...], b: tuple[int, ...]) -> str:
+    """How PyTorch before 1.7 (its TH backend) worded mm's size error, the lecture's wording."""
+    return f"size mismatch, m1: [{a[0]} x {a[1]}], m2: [{b[0]} x {b[1]}]"
 
 
-def matmul_case(
-    label: str,
-    op: str,
-    a: tuple[str, torch.Tensor],
-    b: tuple[str, torch.Tensor],
-    reg: StorageRegistry,
-    *,
-    a_code: str | None = None,
-    b_code: str | None = None,
-) -> MatmulCase:
-    """Run ``torch.<op>(a, b)`` and record the operands, the result or the error, and the
-    dimension-by-dimension derivation of the result shape (checked against torch's)."""
-    (a_name, a_t), (b_name, b_t) = a, b
-    code = f"torch.{op}({a_name}, {b_name})"
-    function = torch.mm if op == "mm" else torch.matmul
-    result, error = attempt(code, lambda: function(a_t, b_t))
-    a_shape, b_shape = tuple(a_t.shape), tuple(b_t.shape)
-    if op == "mm" or len(a_shape) < 1 or len(b_shape) < 1:
-        a_used, b_used = a_shape, b_shape
-        dims: tuple[DimStep, ...] = ()
-        if len(a_shape) == 2 and len(b_shape) == 2:
-            dims = (DimStep("rows", a_shape[0], None, a_shape[0]),
-                    DimStep("inner", a_shape[1], b_shape[0], None),
-                    DimStep("cols", None, b_shape[1], b_shape[1]))
-    else:
-        a_used, b_used, dims = derive_dims(a_shape, b_shape)
-    inner = (a_used[-1], b_used[-2] if len(b_used) >= 2 else b_used[-1])
-    if result is not None and dims:
-        derived = tuple(step.result for step in dims if step.result is not None)
-        if derived != tuple(result.shape):
-            raise AssertionError(f"{code}: derived {derived}, torch gave {tuple(result.shape)}")
-    dots: tuple[DotProduct, ...] = ()
-    if result is not None and result.dim() == 2 and a_t.dim() == 2 and b_t.dim() == 2:
-        dots = dot_products(a_t, b_t, result)
+def _case(program: ProgramTrace, index: int, label: str) -> MatmulCase:
+    op = program.ops[index]
+    assert isinstance(op.plan, Matmul), f"{op.code}: no Matmul plan"
+    a, b = (program.tensor(ref) for ref in op.inputs)
     return MatmulCase(
-        label=label, op=op, code=code,
-        a=tensor_facts(a_t, a_name, a_code or a_name, reg),
-        b=tensor_facts(b_t, b_name, b_code or b_name, reg),
-        a_used=a_used, b_used=b_used, inner=inner, dims=dims,
-        result=None if result is None else tensor_facts(result, code, code, reg),
-        error=error, dots=dots,
+        label=label, op_index=index, span=op.span, op=op.op, code=op.code, a=a, b=b, plan=op.plan,
+        result=program.tensor(op.outputs[0]) if op.outputs else None, error=op.error,
     )
 
 
-def _column(clip: ClipSpec, weights: torch.Tensor) -> tuple[str, torch.Tensor]:
-    shape = clip.settings["column_shape"]
-    code = f"weights.view({', '.join(map(str, shape))})"
-    return code, torch_accepts(clip, "column_shape", code, lambda: weights.view(shape))
+def _shapes(program: ProgramTrace, op: OpRecord) -> list[tuple[int, ...]]:
+    return [program.tensor(ref).shape for ref in op.inputs]
+
+
+def _is(name: str, works: bool) -> Callable[[OpRecord], bool]:
+    return lambda op: op.kind == OpKind.MATMUL and op.op == name and (op.error is None) == works
+
+
+def _rebuilt(facts: TensorFacts) -> torch.Tensor:
+    """A tensor with a trace's exact values (floats round-trip float32 exactly)."""
+    values = [float(v) for v in facts.values if v is not None]
+    return torch.tensor(values, dtype=getattr(torch, facts.dtype.removeprefix("torch."))
+                        ).reshape(facts.shape)
+
+
+def _adds_up(before: str, term: str, after: str) -> bool:
+    try:
+        return Decimal(before) + Decimal(term) == Decimal(after)
+    except InvalidOperation:
+        return False
 
 
 def matmul_shapes_trace(clip: ClipSpec) -> MatmulShapesTrace:
-    """Trace the failing ``torch.mm(features, weights)`` and its fix with ``view``."""
-    t = make_tensors(clip)
-    reg = StorageRegistry()
-    activation = clip.settings["activation"]
-    act_code = ACTIVATION_CODE[activation]
-    features, weights, bias = t["features"], t["weights"], t["bias"]
-    failed = matmul_case("mismatch", "mm", ("features", features), ("weights", weights), reg)
-    if failed.error is None:
-        raise refuse(clip, "tensors.weights", "a weights shape that torch.mm refuses, to show "
-                     "the error", str(list(weights.shape)))
-    column_code, column = _column(clip, weights)
-    fixed = matmul_case("fixed", "mm", ("features", features), (column_code, column), reg)
-    if fixed.result is None:
-        raise refuse(clip, "column_shape", "a shape that makes torch.mm(features, column) work",
-                     fixed.error.message if fixed.error else "")
-    product = torch.mm(features, column)
-    pre = torch_accepts(clip, "tensors.bias", "... + bias", lambda: product + bias)
-    y = _ACTIVATIONS[activation](pre)
-    neuron_y = _ACTIVATIONS[activation](torch.sum(features * weights) + bias)
-    code = (
-        f"torch.manual_seed({clip.seed})",
-        *(spec_code(spec) for spec in clip.tensors),
-        failed.code,
-        f"y = {act_code}(torch.mm(features, {column_code}) + bias)",
-    )
-    output = tensor_facts(y, "y", code[-1], reg)
-    neuron_output = tensor_facts(
-        neuron_y, "y (neuron)", f"{act_code}(torch.sum(features * weights) + bias)", reg
-    )
+    """Trace the clip's code: a torch.mm that fails, a view that fixes it, bias and activation."""
+    program = program_trace(clip)
+    ops = program.ops
+
+    def mismatch(op: OpRecord) -> bool:
+        return _is("mm", False)(op) and len(op.inputs) == 2 and all(
+            len(s) == 2 for s in _shapes(program, op))
+
+    failed_op = need(clip, program, "a torch.mm whose inner sizes differ, e.g. "
+                     "torch.mm(features, weights)", mismatch)
+    failed = _case(program, failed_op, "mismatch")
+    features_ref, weights_ref = ops[failed_op].inputs
+    column_op = need(clip, program, "a view of the second operand, e.g. "
+                     "column = weights.view(5, 1)",
+                     lambda op: op.op == "view" and op.error is None
+                     and op.inputs[0] == weights_ref, after=failed_op)
+    column_ref = ops[column_op].outputs[0]
+    fixed_op = need(clip, program, "torch.mm with the view, e.g. torch.mm(features, column)",
+                    lambda op: _is("mm", True)(op) and op.inputs == (features_ref, column_ref),
+                    after=column_op)
+    product_ref = ops[fixed_op].outputs[0]
+    bias_op = need(clip, program, "a bias added to the product, e.g. torch.mm(...) + bias",
+                   lambda op: op.op == "add" and op.error is None and product_ref in op.inputs,
+                   after=fixed_op)
+    pre_ref = ops[bias_op].outputs[0]
+    activation_op = need(clip, program, "an activation of the sum, e.g. torch.sigmoid(...)",
+                         lambda op: op.kind == OpKind.ELEMENTWISE and op.inputs == (pre_ref,)
+                         and op.op in ("sigmoid", "tanh", "relu"), after=bias_op)
+    fixed = _case(program, fixed_op, "fixed")
+    bias_ref = next(ref for ref in ops[bias_op].inputs if ref != product_ref)
+    plan = fixed.plan
+    if len(plan.terms) != 1:
+        raise refuse(clip, "code", "a product with one output (one row times one column)",
+                     f"{len(plan.terms)} outputs")
+    column = program.tensor(column_ref)
+    features, weights, bias = (program.tensor(r) for r in (features_ref, weights_ref, bias_ref))
+    dot = tuple(DotTerm(a=features.printed[i] or "", b=column.printed[j] or "",
+                        product=product, running=running)
+                for (i, j), product, running in zip(plan.terms[0], plan.products[0],
+                                                    plan.partials[0], strict=True))
+    previous = ["0", *(term.running for term in dot)]
+    rounded = not all(_adds_up(p, term.product, term.running)
+                      for p, term in zip(previous, dot, strict=False))
+    activation = ops[activation_op].op
+    output = program.tensor(ops[activation_op].outputs[0])
+    # The neuron clip's formula on the same values: σ(Σ features·weights + bias).
+    act = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu}[activation]
+    f, w, b = (_rebuilt(t) for t in (features, weights, bias))
+    neuron = tensor_facts(act(torch.sum(f * w) + b), "y (neuron)",
+                          f"torch.{activation}(torch.sum(features * weights) + bias)",
+                          StorageRegistry())
     return MatmulShapesTrace(
-        clip_id=clip.id, kind=clip.kind, title=clip.title, code=code, activation=activation,
-        features=failed.a, weights=failed.b,
-        bias=tensor_facts(bias, "bias", spec_code(clip.tensor("bias")), reg),
-        failed=failed,
-        column=tensor_facts(column, column_code, column_code, reg),
-        column_shares_storage=column.untyped_storage().data_ptr()
-        == weights.untyped_storage().data_ptr(),
-        fixed=fixed,
-        pre_activation=tensor_facts(pre, "z", f"torch.mm(features, {column_code}) + bias", reg),
-        output=output,
-        neuron_output=neuron_output,
-        same_as_neuron=output.printed == neuron_output.printed,
+        clip_id=clip.id, kind=clip.kind, title=clip.title, program=program,
+        features=features, weights=weights, bias=bias, failed=failed,
+        old_message=old_mismatch_message(failed.a.shape, failed.b.shape),
+        column_op=column_op, column=column,
+        column_shares_storage=ops[column_op].relations[0].same_storage,
+        fixed=fixed, dot=dot, dot_rounded=rounded,
+        bias_op=bias_op, pre_activation=program.tensor(pre_ref),
+        activation_op=activation_op, activation=activation, output=output,
+        neuron_output=neuron, same_as_neuron=output.printed == neuron.printed,
     )
 
 
 def mm_vs_matmul_trace(clip: ClipSpec) -> MmVsMatmulTrace:
-    """Trace ``torch.mm`` refusing 1-d and 3-d inputs and ``torch.matmul`` broadcasting them."""
-    t = make_tensors(clip)
-    reg = StorageRegistry()
-    features, weights = t["features"], t["weights"]
-    (m_shape, v_shape) = clip.settings["vector_case"]
-    (x_shape, y_shape) = clip.settings["batch_case"]
-    # Drawn after the lesson's tensors, from the same seeded generator.
-    m, v = torch.randn(m_shape), torch.randn(v_shape)
-    x, y = torch.randn(x_shape), torch.randn(y_shape)
-    column_code, column = _column(clip, weights)
+    """Trace the clip's code: mm refusing 1-d and batched operands, matmul taking them."""
+    program = program_trace(clip)
+    ops = program.ops
 
-    def dims(shape: tuple[int, ...]) -> str:
-        return ", ".join(map(str, shape))
+    def dims(op: OpRecord) -> list[int]:
+        return [len(s) for s in _shapes(program, op)]
 
-    code_m, code_v = f"M = torch.randn({dims(m_shape)})", f"v = torch.randn({dims(v_shape)})"
-    code_x, code_y = f"X = torch.randn({dims(x_shape)})", f"Y = torch.randn({dims(y_shape)})"
-    cases = (
-        matmul_case("mm-vector", "mm", ("M", m), ("v", v), reg, a_code=code_m, b_code=code_v),
-        matmul_case("matmul-vector", "matmul", ("M", m), ("v", v), reg,
-                    a_code=code_m, b_code=code_v),
-        matmul_case("mm-batch", "mm", ("X", x), ("Y", y), reg, a_code=code_x, b_code=code_y),
-        matmul_case("matmul-batch", "matmul", ("X", x), ("Y", y), reg,
-                    a_code=code_x, b_code=code_y),
-        matmul_case("meant", "matmul", ("features", features), (column_code, column), reg),
-        matmul_case("surprise", "matmul", (column_code, column), ("features", features), reg),
-    )
-    for case, key in zip(cases, ("vector_case", "vector_case", "batch_case", "batch_case",
-                                 "column_shape", "column_shape"), strict=True):
-        if case.op == "matmul" and case.error is not None:
-            raise refuse(clip, key, f"shapes torch.matmul accepts for `{case.code}`",
-                         f"{case.error.type}: {case.error.message.splitlines()[0]}")
-        if case.result is not None:
-            check_drawable(clip, key, torch.empty(case.result.shape))
-    code = (
-        f"torch.manual_seed({clip.seed})",
-        *(spec_code(spec) for spec in clip.tensors),
-        code_m, code_v, code_x, code_y,
-        *(case.code for case in cases),
-    )
-    return MmVsMatmulTrace(clip_id=clip.id, kind=clip.kind, title=clip.title, code=code,
-                           cases=cases)
+    def same_operands(index: int) -> Callable[[OpRecord], bool]:
+        return lambda op: _is("matmul", True)(op) and op.inputs == ops[index].inputs
+
+    def column_of(vector: TensorRef) -> Callable[[OpRecord], bool]:
+        def test(op: OpRecord) -> bool:
+            if not _is("mm", True)(op):
+                return False
+            made = [o for o in ops if o.outputs and o.outputs[0] == op.inputs[1]]
+            return bool(made) and made[0].op == "view" and made[0].inputs[0] == vector
+        return test
+
+    found: dict[str, int] = {}
+    found["mm-vector"] = need(clip, program, "torch.mm given a 1-d tensor, e.g. "
+                              "torch.mm(features, weights) with weights = torch.randn(5)",
+                              lambda op: _is("mm", False)(op) and 1 in dims(op))
+    found["matmul-vector"] = need(clip, program, "torch.matmul on the same operands, e.g. "
+                                  "y = torch.matmul(features, weights)",
+                                  same_operands(found["mm-vector"]), after=found["mm-vector"])
+    vector = next(ref for ref in ops[found["mm-vector"]].inputs
+                  if len(program.tensor(ref).shape) == 1)
+    found["column"] = need(clip, program, "torch.mm on that vector viewed as a column, e.g. "
+                           "torch.mm(features, weights.view(5, 1))", column_of(vector),
+                           after=found["matmul-vector"])
+    found["mm-batch"] = need(clip, program, "torch.mm given two batched tensors, e.g. "
+                             "torch.mm(X, Y) with X of shape (2, 1, 3, 4), Y (5, 4, 2)",
+                             lambda op: _is("mm", False)(op) and min(dims(op)) > 2)
+    found["matmul-batch"] = need(clip, program, "torch.matmul on the same operands, e.g. "
+                                 "Z = torch.matmul(X, Y)", same_operands(found["mm-batch"]),
+                                 after=found["mm-batch"])
+    found["mm-stray"] = need(clip, program, "torch.mm given a 2-d and a batched tensor, e.g. "
+                             "torch.mm(features, W) with W of shape (3, 5, 1)",
+                             lambda op: _is("mm", False)(op) and sorted(dims(op))[0] == 2
+                             and max(dims(op)) > 2, after=found["matmul-batch"])
+    found["matmul-stray"] = need(clip, program, "torch.matmul on the same operands, e.g. "
+                                 "s = torch.matmul(features, W)", same_operands(found["mm-stray"]),
+                                 after=found["mm-stray"])
+    return MmVsMatmulTrace(clip_id=clip.id, kind=clip.kind, title=clip.title, program=program,
+                           cases=tuple(_case(program, index, label)
+                                       for label, index in found.items()))

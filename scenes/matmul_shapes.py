@@ -21,6 +21,7 @@ from manim import (
 )
 
 from core.matmul import MatmulCase, MatmulShapesTrace
+from core.model import Matmul
 from scenes.base import TraceScene
 from scenes.components.activation_plot import activation_symbol
 from scenes.components.error_card import ErrorCard
@@ -31,14 +32,16 @@ __all__ = ["MatmulNeedsMatchingShapes", "ShapeProduct", "shape_tuple"]
 
 # Wide enough for a printed value at cell size, narrow enough for a 1x5 row beside a badge.
 CELL_WIDTH = 1.5
+# The frame's width less 32 px on each side at 854 px.
+SAFE_WIDTH = config.frame_width * (1 - 2 * 32 / 854)
 
 def shape_tuple(shape: tuple[int, ...]) -> str:
     """A shape written as a tuple, ``(1, 5)``."""
     return "(" + ", ".join(str(n) for n in shape) + ")"
 
 
-def _count(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+def _count(n: int | None, word: str) -> str:
+    return f"no {word}" if n is None else f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 class ShapeProduct(VGroup):
@@ -83,15 +86,17 @@ class MatmulNeedsMatchingShapes(TraceScene[MatmulShapesTrace]):
     def construct(self) -> None:
         t = self.trace
         failed, fixed = t.failed, t.fixed
-        self.show_code([t.code[1], t.code[-2], t.code[-1]])
+        # From the failing call on: the lines this clip runs (the inputs are drawn with badges).
+        self.show_program(t.program, first=failed.span.line)
         self._mismatch(t, failed)
         self._fix(t, fixed)
         act = activation_symbol(t.activation)
         self.closing(
             "Matrix multiplication needs matching shapes",
-            [f"{failed.code}: inner sizes {failed.inner[0]} ≠ {failed.inner[1]}",
+            [f"{failed.code}: inner sizes {_size(failed.inner[0])} ≠ "
+             f"{_size(failed.inner[1])}",
              "the rule: columns of the first = rows of the second",
-             f"{t.column.name} makes them match: result "
+             f"{t.program.ops[t.column_op].code} makes them match: result "
              f"{shape_tuple(fixed.result.shape) if fixed.result else ''}",
              f"{act}(row · column + bias) = {t.output.printed[0]}"
              + (", as in the neuron clip" if t.same_as_neuron else "")],
@@ -102,18 +107,27 @@ class MatmulNeedsMatchingShapes(TraceScene[MatmulShapesTrace]):
 
     def _mismatch(self, t: MatmulShapesTrace, failed: MatmulCase) -> None:
         th = self.theme
+        plan = failed.plan
         a = TensorGrid(failed.a, th, th.operand_a, cell_width=CELL_WIDTH, side_labels=True)
         b = TensorGrid(failed.b, th, th.operand_b, cell_width=CELL_WIDTH, side_labels=True)
         rows = VGroup(a, b).arrange(DOWN, buff=0.35)
         b.shift(RIGHT * (a.cells.get_left()[0] - b.cells.get_left()[0]))
-        shapes = ShapeProduct(failed.a_used, failed.b_used, th.cell_size + 4, th.text, th.mono)
-        inner = VGroup(shapes.dims("a", -1), shapes.dims("b", 0))
+        shapes = ShapeProduct(plan.a_shape, plan.b_shape, th.cell_size + 4, th.text, th.mono)
+        inner = VGroup(shapes.dims("a", -1), shapes.dims("b", -2))
         fails = failed.error is not None
-        verdict = label(f"inner sizes {failed.inner[0]} {'≠' if fails else '='} "
-                        f"{failed.inner[1]}  {'✗' if fails else '✓'}", th, th.body_size,
+        verdict = label(f"inner sizes {_size(failed.inner[0])} {'≠' if fails else '='} "
+                        f"{_size(failed.inner[1])}  {'✗' if fails else '✓'}", th, th.body_size,
                         th.error if fails else th.result)
         compare = VGroup(shapes, verdict).arrange(RIGHT, buff=0.6)
-        card = ErrorCard(failed.error, th, width=12.0) if failed.error else VGroup()
+        card = VGroup()
+        if failed.error is not None:
+            # Today's message is torch's own; the lecture showed older PyTorch's wording.
+            error = ErrorCard(failed.error, th, width=12.0)
+            older = VGroup(
+                label("older PyTorch (the lecture's) said:", th, th.small_size + 2, th.muted),
+                mono(t.old_message, th, th.small_size + 2, th.muted),
+            ).arrange(RIGHT, buff=0.25)
+            card = VGroup(error, older).arrange(DOWN, buff=0.15)
         layout = VGroup(rows, compare, card).arrange(DOWN, buff=0.3)
         self.fit_between_code_and_caption(layout)
         boxes = VGroup(*(SurroundingRectangle(g, color=th.error, buff=0.06, stroke_width=4)
@@ -122,7 +136,7 @@ class MatmulNeedsMatchingShapes(TraceScene[MatmulShapesTrace]):
         self.step("mismatch", f"torch.mm checks the inner sizes: {failed.a.name} has "
                               f"{_count(failed.inner[0], 'column')}, {failed.b.name} has "
                               f"{_count(failed.inner[1], 'row')}.")
-        self.point_at(failed.code)
+        self.point_at_span(failed.span)
         self.play(FadeIn(a), FadeIn(b), run_time=0.6)
         self.play(Create(a.highlight(a.cells)), Create(b.highlight(b.row(0))), FadeIn(shapes),
                   run_time=0.6)
@@ -130,9 +144,10 @@ class MatmulNeedsMatchingShapes(TraceScene[MatmulShapesTrace]):
         if failed.error is None:
             return
 
-        self.step("error", f"They differ, so torch raises a {failed.error.type} "
-                           f"with exactly this message.")
-        self.play(FadeIn(card, shift=UP * 0.2), run_time=0.6)
+        self.step("error", f"They differ, so torch raises a {failed.error.type} with this "
+                           f"message. Older PyTorch, as in the lecture, said \"size mismatch\".")
+        self.play(FadeIn(card[0], shift=UP * 0.2), run_time=0.6)
+        self.play(FadeIn(card[1]), run_time=0.4)
 
         rule = self._rule_card(card)
         self.step("rule", "The rule: the columns of the first must equal "
@@ -157,6 +172,7 @@ class MatmulNeedsMatchingShapes(TraceScene[MatmulShapesTrace]):
     def _fix(self, t: MatmulShapesTrace, fixed: MatmulCase) -> None:
         th = self.theme
         assert fixed.result is not None
+        ops = t.program.ops
         a = TensorGrid(fixed.a, th, th.operand_a, cell_width=CELL_WIDTH)
         column = TensorGrid(t.column, th, th.operand_b, cell_width=CELL_WIDTH)
         at = mono("@", th, th.title_size, th.text)
@@ -180,20 +196,24 @@ class MatmulNeedsMatchingShapes(TraceScene[MatmulShapesTrace]):
         equals.next_to(column.cells, RIGHT, buff=0.2).set_y(first)
         result.shift(RIGHT * (equals.get_right()[0] + 0.2 - result.cells.get_left()[0])
                      + UP * (first - result.cells.get_y()))
-        shapes = ShapeProduct(fixed.a_used, fixed.b_used, th.cell_size + 2, th.text, th.mono)
+        plan = fixed.plan
+        shapes = ShapeProduct(plan.a_shape, plan.b_shape, th.cell_size + 2, th.text, th.mono)
         match = fixed.error is None
-        verdict = label(f"{fixed.inner[0]} {'=' if match else '≠'} {fixed.inner[1]} "
-                        f"{'✓' if match else '✗'}  →  {shape_tuple(fixed.result.shape)}",
-                        th, th.body_size, th.result)
+        verdict = label(f"{_size(fixed.inner[0])} {'=' if match else '≠'} "
+                        f"{_size(fixed.inner[1])} {'✓' if match else '✗'}  →  "
+                        f"{shape_tuple(fixed.result.shape)}", th, th.body_size, th.result)
         check = VGroup(shapes, verdict).arrange(RIGHT, buff=0.4)
         check.next_to(a, DOWN, buff=0.35).align_to(a, LEFT)
         scene_group = VGroup(a, at, column, equals, result, check)
+        # Inside the 32 px safe margins at 854 px wide: the 1x5 row is the widest thing here.
+        if scene_group.width > SAFE_WIDTH:
+            scene_group.scale_to_fit_width(SAFE_WIDTH)
         self.fit_between_code_and_caption(scene_group)
 
         shared = " It shares the same memory." if t.column_shares_storage else ""
-        self.step("view", f"{t.column.name} turns the row into a column of "
+        self.step("view", f"{ops[t.column_op].code} turns the row into a column of "
                           f"{_count(t.column.shape[0], 'row')}.{shared}")
-        self.point_at(t.code[-1], t.column.name)
+        self.point_at_span(ops[t.column_op].span)
         # Clear the failed attempt; the code and the caption stay.
         assert self.code is not None and self.caption_bar is not None
         gone = [m for m in self.mobjects if m not in (self.code, self.code_mark,
@@ -208,12 +228,13 @@ class MatmulNeedsMatchingShapes(TraceScene[MatmulShapesTrace]):
         self.remove(*gone, curtain)
         self.play(FadeIn(a), FadeIn(at), FadeIn(column), run_time=0.8)
 
-        self.step("match", f"Now the inner sizes match, {fixed.inner[0]} = {fixed.inner[1]}, "
-                           f"and the outer sizes give the result shape "
-                           f"{shape_tuple(fixed.result.shape)}.")
-        self.point_at(t.code[-1], f"torch.{fixed.op}(")
-        inner = VGroup(shapes.dims("a", -1), shapes.dims("b", 0))
-        outer = VGroup(shapes.dims("a", 0), shapes.dims("b", -1))
+        self.step("match", f"Now the inner sizes match, {_size(fixed.inner[0])} = "
+                           f"{_size(fixed.inner[1])}, and the outer sizes give the result "
+                           f"shape {shape_tuple(fixed.result.shape)}.")
+        self.point_at_span(fixed.span)
+        inner = VGroup(*(shapes.dims(side, k) for side, k in _dims_of(plan, "inner")))
+        outer = VGroup(*(shapes.dims(side, k) for role in ("rows", "cols")
+                         for side, k in _dims_of(plan, role)))
         # Inner sizes boxed solid, outer sizes dashed: the two roles differ in shape too.
         marks = VGroup(*(SurroundingRectangle(g, color=th.highlight, buff=0.06, stroke_width=4)
                          for g in inner),
@@ -226,29 +247,43 @@ class MatmulNeedsMatchingShapes(TraceScene[MatmulShapesTrace]):
         self.play(FadeIn(equals), FadeIn(result.name_label), FadeIn(result.badge),
                   Create(empty), run_time=0.5)
 
+        rounded = " The totals are torch's, from unrounded products." if t.dot_rounded else ""
         self.step("dot", "Row times column: multiply the pairs and add them up, "
-                         "a dot product.")
-        dot = fixed.dots[0]
-        terms = VGroup(*(mono(f"{s.a} × {s.b} = {s.product}", th, th.small_size + 2, th.text)
-                         for s in dot.terms))
-        total = mono(f"Σ = {dot.result}", th, th.small_size + 2, th.result)
-        lines = VGroup(*terms, total).arrange(DOWN, aligned_edge=LEFT, buff=0.1)
+                         f"a dot product.{rounded}")
+        size = th.small_size + 2
+        terms = VGroup(*(VGroup(mono(f"{s.a} × {s.b} = {s.product}", th, size, th.text),
+                                mono(f"Σ {s.running}", th, size, th.muted))
+                         for s in t.dot))
+        for term in terms:
+            term.arrange(RIGHT, buff=0.3)
+        lines = VGroup(*terms).arrange(DOWN, aligned_edge=LEFT, buff=0.1)
+        # The running totals in one column, whatever the width of each term.
+        right = max(term[0].get_right()[0] for term in terms)
+        for term in terms:
+            term[1].next_to((right, term[0].get_y(), 0.0), RIGHT, buff=0.3)
         lines.next_to(a, DOWN, buff=0.35).align_to(a, LEFT)
+        # The printed products are rounded, the totals are torch's: say so where they are.
+        note = (label("Σ adds torch's unrounded products", th, th.small_size + 2, th.muted)
+                if t.dot_rounded else VGroup())
+        note.next_to(lines, DOWN, buff=0.12).align_to(lines, LEFT)
         self.play(FadeOut(check), FadeOut(marks), run_time=0.3)
         for k, term in enumerate(terms):
             frames = VGroup(a.highlight(a.cells[k]), column.highlight(column.cells[k]))
-            self.play(Create(frames), FadeIn(term), run_time=0.35)
+            self.play(Create(frames), FadeIn(term), run_time=0.5)
+            self.wait(0.3)
             self.remove(frames)
-        self.play(FadeIn(total), run_time=0.3)
-        self.play(TransformFromCopy(total, result.cells[0]), run_time=0.6)
+        if t.dot_rounded:
+            self.play(FadeIn(note), run_time=0.3)
+        total = terms[-1][1]
+        lines.add(SurroundingRectangle(total, color=th.result, buff=0.06))
+        self.play(Create(lines[-1]), TransformFromCopy(total, result.cells[0]), run_time=0.6)
         self.remove(empty)
 
         act = activation_symbol(t.activation)
         same = ", the same output as the neuron clip" if t.same_as_neuron else ""
         self.step("activation", f"Adding the bias and applying the {t.activation} gives "
                                 f"y = {t.output.printed[0]}{same}.")
-        self.point_at(t.code[-1], f"torch.{t.activation}")
-        size = th.small_size + 2
+        self.point_at_span(ops[t.bias_op].span)
         chain = VGroup(
             mono(f"+ bias = {t.bias.printed[0]}  →  z = {t.pre_activation.printed[0]}", th,
                  size, th.operand_b),
@@ -260,9 +295,29 @@ class MatmulNeedsMatchingShapes(TraceScene[MatmulShapesTrace]):
                             size, th.result))
         chain.arrange(DOWN, aligned_edge=LEFT, buff=0.22)
         chain.move_to(lines, UP).align_to(lines, LEFT)
-        self.play(FadeOut(lines), run_time=0.3)
-        for line in chain:
+        self.play(FadeOut(lines), FadeOut(note), run_time=0.3)
+        self.play(FadeIn(chain[0], shift=RIGHT * 0.2), run_time=0.4)
+        self.point_at_span(ops[t.activation_op].span)
+        for line in chain[1:]:
             self.play(FadeIn(line, shift=RIGHT * 0.2), run_time=0.4)
         if t.same_as_neuron:
             self.play(Create(SurroundingRectangle(chain[-1], color=th.result, buff=0.08)),
                       run_time=0.4)
+
+
+def _size(n: int | None) -> str:
+    return "–" if n is None else str(n)
+
+
+def _dims_of(plan: Matmul, role: str) -> list[tuple[str, int]]:
+    """Where the dims of a role sit in each operand's shape: (operand, index from the right).
+
+    The dims table is right-aligned, so its last rows are the operands' last dims.
+    """
+    found = []
+    for side in ("a", "b"):
+        sizes = [d for d in plan.dims if (d.a if side == "a" else d.b) is not None]
+        for k, d in enumerate(sizes):
+            if d.role == role:
+                found.append((side, k - len(sizes)))
+    return found

@@ -1,4 +1,7 @@
-"""Clip 5: ``torch.mm`` is strict about 2-D inputs; ``torch.matmul`` broadcasts, even silently."""
+"""Clip 5: ``torch.mm`` is strict about 2-D inputs; ``torch.matmul`` broadcasts, even silently.
+
+Its surprises are ones only matmul makes: where it returns a shape, torch.mm would have raised.
+"""
 
 from __future__ import annotations
 
@@ -10,16 +13,17 @@ from manim import (
     Create,
     FadeIn,
     Line,
+    MoveToTarget,
     Rectangle,
     SurroundingRectangle,
-    TransformFromCopy,
     VGroup,
     config,
 )
 
 from core.facts import TensorFacts
-from core.matmul import DimStep, MatmulCase, MmVsMatmulTrace
-from scenes.base import TraceScene
+from core.matmul import MatmulCase, MmVsMatmulTrace
+from core.model import MatmulDim
+from scenes.base import TraceScene, bound_on
 from scenes.components.error_card import ErrorCard
 from scenes.components.tensor_grid import TensorGrid, size_badge
 from scenes.components.text import label, mono
@@ -28,6 +32,7 @@ from scenes.theme import Theme
 __all__ = ["DimTable", "MmVersusMatmul", "ShapeBlock"]
 
 CELL_WIDTH = 1.45
+SAFE_WIDTH = config.frame_width * (1 - 2 * 32 / 854)
 ROW_STEP = 0.36  # between rows of the dimension table
 # What each role of a DimStep does to its sizes, in words (roles are never told by colour).
 ROLES = {"batch": "batch: broadcast", "rows": "rows", "inner": "inner: must match",
@@ -94,12 +99,14 @@ class ShapeBlock(VGroup):
 
 
 class DimTable(VGroup):
-    """The result shape of a matmul derived dimension by dimension, one row per ``DimStep``.
+    """The result shape of a matmul derived dimension by dimension, one row per dims-table row
+    of the op's Matmul plan.
 
-    Columns: the dimension's role, its size in each operand (``–`` where it has none), and
-    what it becomes in the result. Roles are words, not colours.
+    Columns: the dimension's role, its size in each operand (``–`` where it has none: shapes
+    are aligned from the right, as broadcasting aligns them), and what it becomes in the
+    result. Roles are words, not colours.
 
-    Parts: ``header``, ``rows`` (one VGroup per step, in the order of ``case.dims``).
+    Parts: ``header``, ``rows`` (one VGroup per dim, in the order of ``case.plan.dims``).
     """
 
     def __init__(self, case: MatmulCase, theme: Theme) -> None:
@@ -109,14 +116,16 @@ class DimTable(VGroup):
         def cell(value: int | None) -> str:
             return "–" if value is None else str(value)
 
-        def outcome(step: DimStep) -> str:
-            if step.result is not None:
-                return str(step.result)
-            return "✓ summed" if step.role == "inner" else "dropped"
+        def outcome(dim: MatmulDim) -> str:
+            if dim.out is not None:
+                return str(dim.out)
+            return "✓ summed" if dim.role == "inner" else "dropped"
 
-        texts = [["", case.a.name, case.b.name, "result"]]
-        texts += [[ROLES.get(s.role, s.role), cell(s.a), cell(s.b), outcome(s)]
-                  for s in case.dims]
+        result = case.result.name if case.result is not None else "result"
+        texts = [["aligned right", case.a.name, case.b.name, result if len(result) <= 8
+                  else "result"]]
+        texts += [[ROLES.get(d.role, d.role), cell(d.a), cell(d.b), outcome(d)]
+                  for d in case.plan.dims]
         grid = [[(label if c == 0 else mono)(text, theme, size,
                                              theme.muted if r == 0 else theme.text)
                  for c, text in enumerate(row)] for r, row in enumerate(texts)]
@@ -138,77 +147,78 @@ class DimTable(VGroup):
 
 
 class MmVersusMatmul(TraceScene[MmVsMatmulTrace]):
-    """``torch.mm`` refuses 1-d and 3-d inputs; ``torch.matmul`` broadcasts them."""
+    """``torch.mm`` refuses 1-d and batched inputs; ``torch.matmul`` broadcasts them."""
 
     clip_id = "mm-vs-matmul"
     trace_type = MmVsMatmulTrace
 
     def construct(self) -> None:
         t = self.trace
-        mm_v, mat_v = t.case("mm-vector"), t.case("matmul-vector")
+        mm_v, mat_v, column = t.case("mm-vector"), t.case("matmul-vector"), t.case("column")
         mm_b, mat_b = t.case("mm-batch"), t.case("matmul-batch")
-        meant, surprise = t.case("meant"), t.case("surprise")
+        mm_s, mat_s = t.case("mm-stray"), t.case("matmul-stray")
+        assert mat_v.result and column.result and mat_b.result and mat_s.result
 
         # Section: a vector
-        # Each section shows only the calls it runs: the operands' shapes are on their badges.
-        self._code([mm_v.code, mat_v.code])
+        # Each section shows the lines it runs; operands made earlier are on their badges.
+        # Here the 1-d weights' own line is the point, so it is shown too.
+        vector = mm_v.b if len(mm_v.b.shape) == 1 else mm_v.a
+        self._code(bound_on(self.trace.program, vector.name), column.span.line)
         left = self._operands(mm_v)
         card = self._error(mm_v, left)
         self.step("mm-vector", f"torch.mm multiplies 2-D matrices only: given the "
-                               f"{len(mm_v.b.shape)}-D {mm_v.b.name}, it raises an error.")
-        self.point_at(mm_v.code)
+                               f"{len(vector.shape)}-D {vector.name}, it raises an error.")
+        self.point_at_span(mm_v.span)
         self.play(FadeIn(left), run_time=0.6)
         self.play(FadeIn(card, shift=UP * 0.2), run_time=0.5)
 
-        self.step("matmul-vector", f"torch.matmul treats {mat_v.b.name} as a column, "
+        self.step("matmul-vector", f"torch.matmul treats {vector.name} as a column, "
                                    f"then drops that added 1: the result is "
-                                   f"{mat_v.result.size_text if mat_v.result else ''}.")
-        self.point_at(mat_v.code)
-        assert mat_v.result is not None
+                                   f"{_said(mat_v.result.size_text)}.")
+        self.point_at_span(mat_v.span)
         result = TensorGrid(mat_v.result, self.theme, self.theme.result, cell_width=CELL_WIDTH)
-        self._derive(mat_v, card, result)
+        derived = self._derive(mat_v, card, result)
+        self._vector_surprise(mat_v, column, VGroup(derived, result))
 
         # Section: batches
         self.step("mm-batch", f"With {len(mm_b.a.shape)}-D and {len(mm_b.b.shape)}-D "
                               f"inputs torch.mm refuses again.")
         self._curtain()
-        self._code([mm_b.code, mat_b.code])
+        self._code(mm_b.span.line, mat_b.span.line)
         left = self._operands(mm_b, unit=0.22)
         card = self._error(mm_b, left)
-        self.point_at(mm_b.code)
+        self.point_at_span(mm_b.span)
         self.play(FadeIn(left), run_time=0.6)
         self.play(FadeIn(card, shift=UP * 0.2), run_time=0.5)
 
         self.step("matmul-batch", "torch.matmul multiplies the last two dimensions and "
                                   "broadcasts the rest, one dimension at a time.")
-        self.point_at(mat_b.code)
-        assert mat_b.result is not None
-        block = ShapeBlock(mat_b.result, self.theme, self.theme.result)
-        self._derive(mat_b, card, block)
+        self.point_at_span(mat_b.span)
+        self._derive(mat_b, card, ShapeBlock(mat_b.result, self.theme, self.theme.result))
 
-        # Section: the surprise
-        self._surprise(meant, surprise)
+        # Section: a stray batch dimension
+        self._stray(mm_s, mat_s, column)
 
         self.closing(
             "torch.mm is strict, torch.matmul broadcasts",
             ["torch.mm: 2-D matrices only, else an error",
              f"matmul: {_tuple_of(mat_b.a.shape)} @ {_tuple_of(mat_b.b.shape)} → "
              f"{_tuple(mat_b.result)}",
-             f"order matters: {_tuple(surprise.result)}, not {_tuple(meant.result)}, "
-             f"no error"],
+             f"where mm raises, matmul gives {_said(_tuple(mat_v.result))} or "
+             f"{_said(_tuple(mat_s.result))}"],
             "In short: matmul is flexible, so check the shape of what it returns.",
         )
 
     # Helpers
 
-    def _code(self, lines: list[str]) -> None:
-        """Replace the code panel: each section runs different code."""
+    def _code(self, first: int, last: int) -> None:
+        """Replace the code panel with lines ``first``..``last``: each section runs its own."""
         if self.code is not None:
             self.remove(self.code)
             if self.code_mark is not None:
                 self.remove(self.code_mark)
             self.code = self.code_mark = None
-        self.show_code(lines)
+        self.show_program(self.trace.program, first=first, last=last)
 
     def _curtain(self) -> None:
         """Clear the band between code and caption with one fade (cheap in Manim)."""
@@ -245,8 +255,12 @@ class MmVersusMatmul(TraceScene[MmVsMatmulTrace]):
         card.next_to(left, DOWN, buff=0.25).set_x(0)
         return card
 
-    def _derive(self, case: MatmulCase, card: VGroup, result: TensorGrid | ShapeBlock) -> None:
-        """Swap the error for the dimension table, rows one by one, then the result."""
+    def _derive(self, case: MatmulCase, card: VGroup, result: TensorGrid | ShapeBlock,
+                color: str | None = None) -> VGroup:
+        """Swap the error for the dimension table, rows one by one, then the result.
+
+        Returns the table and the frame around the result's badge, to move them together.
+        """
         th = self.theme
         table = DimTable(case, th)
         below = VGroup(table, result).arrange(RIGHT, buff=0.7, aligned_edge=UP)
@@ -256,71 +270,66 @@ class MmVersusMatmul(TraceScene[MmVsMatmulTrace]):
         for row in table.rows:
             self.play(FadeIn(row, shift=RIGHT * 0.15), run_time=0.35)
         self.play(FadeIn(result), run_time=0.5)
-        self.play(Create(SurroundingRectangle(result.badge, color=th.result, buff=0.06,
-                                              stroke_width=5)), run_time=0.4)
+        frame = SurroundingRectangle(result.badge, color=color or th.result, buff=0.06,
+                                     stroke_width=5)
+        self.play(Create(frame), run_time=0.4)
+        return VGroup(table, frame)
 
-    def _product_row(self, case: MatmulCase, result: VGroup, front: VGroup) -> VGroup:
-        """``a @ b = result`` on one line, lined up on the operands' front faces."""
+    def _vector_surprise(self, got: MatmulCase, meant: MatmulCase, shown: VGroup) -> None:
+        """The same number, one dimension fewer: what mm gives a column, what matmul gives."""
         th = self.theme
-        a = ShapeBlock(case.a, th, th.operand_a if case.a.name == "features" else th.operand_b)
-        b = ShapeBlock(case.b, th, th.operand_a if case.b.name == "features" else th.operand_b)
-        at = mono("@", th, th.title_size, th.text)
-        eq = mono("=", th, th.title_size, th.text)
-        row = VGroup(a, at, b, eq, result).arrange(RIGHT, buff=0.3)
-        y = a.front.get_y()
-        for block in (b,):
-            block.shift(UP * (y - block.front.get_y()))
-        result.shift(UP * (y - front.get_y()))
-        at.set_y(y)
-        eq.set_y(y)
-        return row
-
-    def _surprise(self, meant: MatmulCase, surprise: MatmulCase) -> None:
-        th = self.theme
-        assert meant.result is not None and surprise.result is not None
-        self.step("meant", f"features times the column gives the {_tuple(meant.result)} "
-                           f"result we meant.")
-        self._curtain()
-        self._code([meant.code, surprise.code])
-        good = TensorGrid(meant.result, th, th.result, cell_width=CELL_WIDTH)
-        good.name_label.become(VGroup(*(mono(line, th, th.small_size + 2, th.result)
+        assert got.result is not None and meant.result is not None
+        self.step("vector-surprise", f"With a column, torch.mm gives "
+                                     f"{_said(_tuple(meant.result))}. torch.matmul returned "
+                                     f"{_said(_tuple(got.result))}: one dimension fewer, "
+                                     f"and no error.")
+        self.point_at_span(meant.span)
+        grid = TensorGrid(meant.result, th, th.result, cell_width=CELL_WIDTH)
+        grid.name_label.become(VGroup(*(mono(line, th, th.small_size + 2, th.result)
                                         for line in _code_name(meant.result.name)))
                                .arrange(DOWN, aligned_edge=LEFT, buff=0.06)
-                               .next_to(good.cells, UP, buff=0.15))
-        row = self._product_row(meant, good, good.cells)
-        top, _ = self._band()
-        row.move_to((0.0, top - row.height / 2, 0.0))
-        verdict_ok = label(f"✓ {_tuple(meant.result)}: the result we meant", th, th.body_size,
-                           th.result)
-        verdict_ok.next_to(row, DOWN, buff=0.3).set_x(0)
+                               .next_to(grid.cells, UP, buff=0.15).align_to(grid.cells, LEFT))
+        grid.badge.align_to(grid.cells, LEFT)
+        top = shown.get_top()[1]
+        grid.next_to(shown, RIGHT, buff=0.8)
+        grid.shift(UP * (top - grid.get_top()[1]))
+        warning = label(f"✗ {_tuple(got.result)}, not {_tuple(meant.result)}: no error, "
+                        f"where torch.mm raised", th, th.body_size, th.error, weight="BOLD")
+        whole = VGroup(shown, grid)
+        whole.generate_target()
+        whole.target.set_x(0)
+        if whole.width > SAFE_WIDTH:  # inside the 32 px safe margins
+            whole.target.scale_to_fit_width(SAFE_WIDTH)
+        warning.next_to(whole.target, DOWN, buff=0.3).set_x(0)
+        self.play(MoveToTarget(whole), run_time=0.6)
+        self.play(FadeIn(grid), run_time=0.5)
+        self.play(FadeIn(warning, shift=UP * 0.1), run_time=0.5)
 
-        self.point_at(meant.code)
-        self.play(FadeIn(row[:3]), run_time=0.6)
-        self.play(FadeIn(row[3:]), FadeIn(verdict_ok), run_time=0.5)
+    def _stray(self, mm: MatmulCase, got: MatmulCase, meant: MatmulCase) -> None:
+        """A stray batch dimension: mm raises, matmul broadcasts it into the result."""
+        th = self.theme
+        assert got.result is not None and meant.result is not None
+        stray = mm.b if len(mm.b.shape) > 2 else mm.a
+        self.step("mm-stray", f"A {stray.name} with a stray batch dimension, "
+                              f"{_said(_tuple(stray))}: torch.mm refuses it.")
+        self._curtain()
+        self._code(mm.span.line, got.span.line)
+        left = self._operands(mm, unit=0.22)
+        card = self._error(mm, left)
+        self.point_at_span(mm.span)
+        self.play(FadeIn(left), run_time=0.6)
+        self.play(FadeIn(card, shift=UP * 0.2), run_time=0.5)
 
-        self.step("surprise", f"Swap the order and torch.matmul silently returns a "
-                              f"{_tuple(surprise.result)} outer product: no error, "
-                              f"wrong shape.")
-        self.point_at(surprise.code)
-        bad = ShapeBlock(surprise.result, th, th.error)
-        row2 = self._product_row(surprise, bad, bad.front)
-        row2.move_to(row)
-        warning = label(f"✗ got {_tuple(surprise.result)}, not {_tuple(meant.result)}, "
-                        f"and no error was raised", th, th.body_size, th.error, weight="BOLD")
-        warning.next_to(row2, DOWN, buff=0.3).set_x(0)
-        self.remove(*row, verdict_ok)
-        a, b = row[0], row[2]
-        a2, b2 = row2[0], row2[2]
-        assert isinstance(a, ShapeBlock) and isinstance(b, ShapeBlock)
-        assert isinstance(a2, ShapeBlock) and isinstance(b2, ShapeBlock)
-        # The operands trade places: the same two tensors, in the other order.
-        self.play(TransformFromCopy(a.front, b2.front), TransformFromCopy(b.front, a2.front),
-                  FadeIn(VGroup(a2.name_label, a2.badge, a2.slices, b2.name_label, b2.badge,
-                                b2.slices, row2[1])), run_time=0.8)
-        self.play(FadeIn(row2[3]), FadeIn(bad), run_time=0.5)
-        self.play(FadeIn(warning, shift=UP * 0.1),
-                  Create(SurroundingRectangle(bad.badge, color=th.error, buff=0.06,
-                                              stroke_width=5)), run_time=0.6)
+        self.step("matmul-stray", f"torch.matmul broadcasts it silently: "
+                                  f"{_said(_tuple(got.result))} instead of "
+                                  f"{_said(_tuple(meant.result))}, and no error.")
+        self.point_at_span(got.span)
+        block = ShapeBlock(got.result, th, th.error)
+        derived = self._derive(got, card, block, color=th.error)
+        warning = label(f"✗ {_tuple(got.result)}, not {_tuple(meant.result)}: no error, "
+                        f"where torch.mm raised", th, th.body_size, th.error, weight="BOLD")
+        warning.next_to(VGroup(derived, block), DOWN, buff=0.25).set_x(0)
+        self.play(FadeIn(warning, shift=UP * 0.1), run_time=0.5)
 
 
 def _tuple_of(shape: tuple[int, ...]) -> str:
@@ -330,3 +339,8 @@ def _tuple_of(shape: tuple[int, ...]) -> str:
 
 def _tuple(facts: TensorFacts | None) -> str:
     return _tuple_of(facts.shape) if facts is not None else "?"
+
+
+def _said(shape: str) -> str:
+    """A shape for a caption: kept on one line (no-break spaces), never split as ``(1,`` ``1)``."""
+    return shape.replace(" ", "\u00a0")

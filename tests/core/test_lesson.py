@@ -148,9 +148,43 @@ def test_a_retired_setting_says_what_code_to_write(
     assert "`v = weights.view(5, 1)`" in err
 
 
+@pytest.mark.parametrize(("key", "value", "line"), [
+    ("column_shape", "[5, 1]", "torch.mm(features, weights.view(5, 1))"),
+    ("vector_case", "[[3, 4], [4]]", "y = torch.matmul(features, weights)"),
+    ("batch_case", "[[2, 1, 3, 4], [5, 4, 2]]", "Z = torch.matmul(X, Y)"),
+])
+def test_mm_vs_matmul_settings_became_code(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], key: str, value: str, line: str
+) -> None:
+    text = default_lesson_path().read_text().replace(
+        'kind = "mm-vs-matmul"\n', f'kind = "mm-vs-matmul"\n{key} = {value}\n')
+    status, err = run_trace(tmp_path, text, capsys)
+    assert status == 2
+    assert f"clip 'mm-vs-matmul': key '{key}': expected the clip's code instead" in err
+    assert f"`{line}`" in err
+
+
+@pytest.mark.parametrize(("clip", "old", "new", "expected"), [
+    ("matmul-shapes", "(1, 1))\ntorch.mm(features, weights)\n", "(1, 1))\n",
+     "a torch.mm whose inner sizes differ, e.g. torch.mm(features, weights)"),
+    ("mm-vs-matmul", "torch.mm(features, W)\n", "",
+     "torch.mm given a 2-d and a batched tensor, e.g. torch.mm(features, W)"),
+])
+def test_a_matmul_story_the_code_does_not_tell_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], clip: str, old: str, new: str,
+    expected: str
+) -> None:
+    text = default_lesson_path().read_text()
+    assert text.count(old) == 1
+    status, err = run_trace(tmp_path, text.replace(old, new), capsys)
+    assert status == 2 and len(err.strip().splitlines()) == 1
+    assert f"clip '{clip}': key 'code': expected {expected}" in err
+
+
 @pytest.mark.parametrize(("kind", "line"), [
     ("neuron", "y = torch.sigmoid(torch.sum(features * weights) + bias)"),
     ("two-layer-network", "h = torch.sigmoid(features @ W1 + B1)"),
+    ("matmul-shapes", "y = torch.sigmoid(torch.mm(features, column) + bias)"),
 ])
 def test_the_activation_is_read_from_the_code(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str, line: str

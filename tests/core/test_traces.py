@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +12,6 @@ import torch
 
 from core.arithmetic import ElementwiseTrace, NeuronTrace, SumTrace, TwoLayerTrace
 from core.facts import format_elements
-from core.inputs import make_tensors
 from core.lesson import Lesson, default_lesson_path, load_lesson
 from core.matmul import MatmulShapesTrace, MmVsMatmulTrace
 from core.memory import NumpyBridgeTrace, ReshapeTrace, ResizeTrace, StridesTrace, ViewTrace
@@ -123,27 +123,74 @@ def test_neuron_curve_ticks_span_the_curve(lesson: Lesson) -> None:
 
 def test_matmul_shapes(lesson: Lesson) -> None:
     trace = trace_of(lesson, "matmul-shapes", MatmulShapesTrace)
-    t = make_tensors(lesson.clip("matmul-shapes"))
+    t = notebook_neuron()
+    features, weights, bias = t["features"], t["weights"], t["bias"]
+    assert trace.features.printed == printed(features)
+    assert trace.weights.printed == printed(weights) and trace.bias.printed == printed(bias)
     with pytest.raises(RuntimeError) as raised:
-        torch.mm(t["features"], t["weights"])
-    assert trace.failed.error is not None
-    assert trace.failed.error.message == str(raised.value)
-    assert trace.failed.inner == (t["features"].shape[1], t["weights"].shape[0])
-    column = t["weights"].view(5, 1)
-    result = torch.mm(t["features"], column)
-    assert trace.fixed.result is not None and trace.fixed.result.printed == printed(result)
-    assert trace.fixed.dots[0].result == printed(result)[0]
-    assert trace.column_shares_storage
-    y = torch.sigmoid(result + t["bias"])
-    assert trace.output.printed == printed(y)
-    assert trace.same_as_neuron == (trace.neuron_output.printed == printed(y))
+        torch.mm(features, weights)
+    failed = trace.failed
+    assert failed.error is not None and failed.error.message == str(raised.value)
+    assert failed.error.type == "RuntimeError" and failed.result is None
+    assert failed.inner == (features.shape[1], weights.shape[0])
+    assert [d.role for d in failed.plan.dims] == ["rows", "inner", "cols"]
+    # The lecture's wording, from PyTorch before 1.7: the operands' shapes as it printed them.
+    assert trace.old_message == (f"size mismatch, m1: [{' x '.join(map(str, features.shape))}], "
+                                 f"m2: [{' x '.join(map(str, weights.shape))}]")
+    assert trace.old_message == "size mismatch, m1: [1 x 5], m2: [1 x 5]"
+    column = weights.view(5, 1)
+    assert trace.column.shape == tuple(column.shape) and trace.column_shares_storage
+    assert column.untyped_storage().data_ptr() == weights.untyped_storage().data_ptr()
+    result = torch.mm(features, column)
+    fixed = trace.fixed
+    assert fixed.result is not None and fixed.result.printed == printed(result)
+    assert fixed.inner == (5, 5) and fixed.plan.out_shape == tuple(result.shape)
+    products = features.flatten() * column.flatten()
+    running = torch.cumsum(products, 0)
+    assert tuple(d.a for d in trace.dot) == printed(features)
+    assert tuple(d.b for d in trace.dot) == printed(column)
+    assert tuple(d.product for d in trace.dot) == printed(products)
+    assert tuple(d.running for d in trace.dot) == printed(running)
+    assert trace.dot[-1].running == printed(result)[0]
+    sums, total = [], Decimal(0)
+    for d in trace.dot:
+        total += Decimal(d.product)
+        sums.append(total == Decimal(d.running))
+    assert trace.dot_rounded == (not all(sums))
+    ops = trace.program.ops
+    assert ops[trace.column_op].code == "weights.view(5, 1)"
+    assert ops[trace.bias_op].code == "torch.mm(features, column) + bias"
+    assert trace.activation == "sigmoid"
+    y = torch.sigmoid(result + bias)
+    assert trace.pre_activation.printed == printed(result + bias)
+    assert trace.output.printed == printed(y) and trace.output.repr == str(y)
+    assert trace.output.repr == "tensor([[0.1595]])"  # the course notebook's y
+    neuron = torch.sigmoid(torch.sum(features * weights) + bias)
+    assert trace.neuron_output.printed == printed(neuron)
+    assert trace.same_as_neuron == (printed(neuron) == printed(y))
+
+
+def notebook_mm_vs_matmul() -> dict[str, torch.Tensor]:
+    """The mm-vs-matmul clip's tensors, drawn in its code's order right after the seed."""
+    torch.manual_seed(7)
+    features = torch.randn((1, 5))
+    weights = torch.randn(5)
+    x, y = torch.randn(2, 1, 3, 4), torch.randn(5, 4, 2)
+    w = torch.randn(3, 5, 1)
+    return {"features": features, "weights": weights, "X": x, "Y": y, "W": w,
+            "weights.view(5, 1)": weights.view(5, 1)}
 
 
 def test_mm_vs_matmul(lesson: Lesson) -> None:
     trace = trace_of(lesson, "mm-vs-matmul", MmVsMatmulTrace)
+    t = notebook_mm_vs_matmul()
+    assert t["weights"].tolist() == notebook_neuron()["weights"].flatten().tolist()
+    assert [c.label for c in trace.cases] == ["mm-vector", "matmul-vector", "column", "mm-batch",
+                                              "matmul-batch", "mm-stray", "matmul-stray"]
     for case in trace.cases:
-        a = torch.tensor([v for v in case.a.values]).reshape(case.a.shape)
-        b = torch.tensor([v for v in case.b.values]).reshape(case.b.shape)
+        a, b = t[case.a.name], t[case.b.name]
+        assert case.a.printed == printed(a) and case.b.printed == printed(b)
+        assert case.plan.a_shape == tuple(a.shape) and case.plan.b_shape == tuple(b.shape)
         fn = torch.mm if case.op == "mm" else torch.matmul
         try:
             expected = fn(a, b)
@@ -153,11 +200,25 @@ def test_mm_vs_matmul(lesson: Lesson) -> None:
             continue
         assert case.error is None and case.result is not None
         assert case.result.shape == tuple(expected.shape)
-        derived = tuple(d.result for d in case.dims if d.result is not None)
+        assert case.result.printed == printed(expected)
+        derived = tuple(d.out for d in case.plan.dims if d.out is not None)
         assert derived == tuple(expected.shape)
-    surprise = trace.case("surprise").result
-    assert surprise is not None and surprise.shape == (5, 5)
-    assert trace.case("mm-batch").error is not None
+    # The batch case, right-aligned: (2, 1, 3, 4) @ (5, 4, 2) -> (2, 5, 3, 2).
+    batch = trace.case("matmul-batch").plan
+    assert [(d.role, d.a, d.b, d.out) for d in batch.dims] == [
+        ("batch", 2, None, 2), ("batch", 1, 5, 5), ("rows", 3, None, 3),
+        ("inner", 4, 4, None), ("cols", None, 2, 2)]
+    assert batch.out_shape == tuple(torch.matmul(t["X"], t["Y"]).shape)
+    # The surprises are ones only matmul makes: mm raised on the very same operands.
+    meant = trace.case("column").result
+    assert meant is not None and meant.shape == (1, 1)
+    for mm, got in (("mm-vector", "matmul-vector"), ("mm-stray", "matmul-stray")):
+        refused, returned = trace.case(mm), trace.case(got)
+        assert refused.error is not None and returned.result is not None
+        assert (refused.a, refused.b) == (returned.a, returned.b)
+        assert returned.result.shape != meant.shape
+    assert trace.case("matmul-vector").result.shape == (1,)  # type: ignore[union-attr]
+    assert trace.case("matmul-stray").result.shape == (3, 1, 1)  # type: ignore[union-attr]
 
 
 def test_view(lesson: Lesson) -> None:
@@ -369,5 +430,3 @@ def test_two_layer(lesson: Lesson) -> None:
         "h @ W2 + B2", "torch.sigmoid(h @ W2 + B2)"]
     assert [s.tensor.shape for s in trace.stages] == [(1, 2), (1, 2), (1, 2), (1, 1), (1, 1),
                                                        (1, 1)]
-
-

@@ -16,18 +16,24 @@ def checks(run: Run) -> None:
     assert failed.error.message in shown
     assert f"✗ {failed.error.type}" in texts
     assert f">>> {failed.error.code}" in texts
+    assert trace.old_message in texts  # the lecture's wording, said to be older PyTorch's
     assert f"inner sizes {failed.inner[0]} ≠ {failed.inner[1]}  ✗" in texts
     assert "(1, 5) @ (1, 5)" in texts and "(1, 5) @ (5, 1)" in texts
     assert trace.column.size_text in texts and trace.column.name in texts
-    for term in fixed.dots[0].terms:
+    for term in trace.dot:
         assert f"{term.a} × {term.b} = {term.product}" in texts
-    assert f"Σ = {fixed.dots[0].result}" in texts
+        assert f"Σ {term.running}" in texts
     assert fixed.result.printed[0] in texts and fixed.result.size_text in texts
     assert trace.output.printed[0] in shown
     assert any("same as the neuron clip" in t for t in texts) == trace.same_as_neuron
     assert [s.name for s in run.scene.steps] == ["mismatch", "error", "rule", "view", "match",
                                                  "dot", "activation", "closing"]
-    assert 20 <= sum(s.end - s.start for s in run.scene.steps) <= 50
+    assert 20 <= sum(s.end - s.start for s in run.scene.steps) <= 60
+    # The code marks point at the ops' own spans, not at searched substrings.
+    ops = trace.program.ops
+    assert [ops[i].code for i in (trace.column_op, trace.bias_op, trace.activation_op)] == [
+        "weights.view(5, 1)", "torch.mm(features, column) + bias",
+        "torch.sigmoid(torch.mm(features, column) + bias)"]
 
 
 def test_shape_product_finds_each_dimension() -> None:

@@ -11,42 +11,44 @@ def checks(run: Run) -> None:
     trace = run.scene.trace
     texts = run.texts()
     shown = " ".join(texts)
-    for label in ("mm-vector", "mm-batch"):
+    for label in ("mm-vector", "mm-batch", "mm-stray"):
         case = trace.case(label)
         assert case.error is not None and case.result is None
         assert case.error.message in shown and f">>> {case.error.code}" in texts
-    for label in ("matmul-vector", "matmul-batch"):
+    for label in ("matmul-vector", "matmul-batch", "matmul-stray"):
         case = trace.case(label)
-        assert case.result is not None and case.dims
+        assert case.result is not None and case.plan.dims
         assert case.result.size_text in texts
-        for step in case.dims:
-            assert ROLES[step.role] in texts
-            for size in (step.a, step.b, step.result):
+        for dim in case.plan.dims:
+            assert ROLES[dim.role] in texts
+            for size in (dim.a, dim.b, dim.out):
                 if size is not None:
                     assert str(size) in texts
-    vector = trace.case("matmul-vector")
-    assert vector.result is not None
-    for value in vector.result.printed:
+    vector, column = trace.case("matmul-vector"), trace.case("column")
+    assert vector.result is not None and column.result is not None
+    for value in vector.result.printed + column.result.printed:
         assert value in texts
-    meant, surprise = trace.case("meant"), trace.case("surprise")
-    assert meant.result is not None and surprise.result is not None
-    assert meant.result.printed[0] in texts
-    assert meant.result.size_text in texts and surprise.result.size_text in texts
-    assert any(t.startswith(f"✗ got {tuple(surprise.result.shape)}") for t in texts)
-    assert [s.name for s in run.scene.steps] == ["mm-vector", "matmul-vector", "mm-batch",
-                                                 "matmul-batch", "meant", "surprise",
-                                                 "closing"]
-    assert 20 <= sum(s.end - s.start for s in run.scene.steps) <= 50
+    assert column.result.size_text in texts
+    stray = trace.case("matmul-stray").result
+    assert stray is not None
+    # The surprises: shapes only matmul returns (mm raised on the same operands).
+    for got in (vector.result, stray):
+        assert f"✗ {tuple(got.shape)}, not {tuple(column.result.shape)}: no error, where " \
+               f"torch.mm raised" in texts
+    assert [s.name for s in run.scene.steps] == ["mm-vector", "matmul-vector", "vector-surprise",
+                                                 "mm-batch", "matmul-batch", "mm-stray",
+                                                 "matmul-stray", "closing"]
+    assert 20 <= sum(s.end - s.start for s in run.scene.steps) <= 65
 
 
-def test_dim_table_has_one_row_per_step() -> None:
+def test_dim_table_has_one_row_per_dim() -> None:
     from core.lesson import load_lesson
     from core.matmul import MmVsMatmulTrace
     from core.trace import trace_of
 
     case = trace_of(load_lesson(), "mm-vs-matmul", MmVsMatmulTrace).case("matmul-batch")
     table = DimTable(case, DARK)
-    assert len(table.rows) == len(case.dims)
+    assert len(table.rows) == len(case.plan.dims)
     first = [m.original_text for m in table.rows[1]]
     assert first == [ROLES["batch"], "1", "5", "5"]
     assert case.result is not None
