@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import ast
+import contextlib
 import hashlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from importlib import metadata
@@ -17,6 +19,7 @@ __all__ = [
     "ClipInputs",
     "clip_hash",
     "import_closure",
+    "memoised_closures",
     "module_path",
     "read_source",
     "stable_trace_json",
@@ -87,8 +90,31 @@ def _parse_imports(module: str, is_package: bool, source: bytes) -> frozenset[st
     return frozenset(found)
 
 
+_closures: dict[tuple[str, Path], list[str]] | None = None
+
+
+@contextlib.contextmanager
+def memoised_closures() -> Iterator[None]:
+    """Work each module's import closure out once while planning one build or listing.
+
+    Every clip of a kind shares its scene's closure and every trace key core.trace's, and finding
+    one walks hundreds of module files: for a 100-clip lesson, most of `list`'s time. Sources are
+    still read afresh for every hash; only the list of modules is reused, and only until the
+    pass ends, so the next watch rebuild sees a new import at once.
+    """
+    global _closures
+    outer = _closures
+    _closures = {} if outer is None else outer
+    try:
+        yield
+    finally:
+        _closures = outer
+
+
 def import_closure(module: str, root: Path = ROOT) -> list[str]:
     """Every project module ``module`` imports, directly or not, with their packages' __init__."""
+    if _closures is not None and (module, root) in _closures:
+        return list(_closures[(module, root)])
     seen: set[str] = set()
     todo = [module]
     while todo:
@@ -103,6 +129,8 @@ def import_closure(module: str, root: Path = ROOT) -> list[str]:
         # Importing a.b.c runs a/__init__.py and a/b/__init__.py first.
         todo.extend(".".join(parts[:i]) for i in range(1, len(parts)))
         todo.extend(_imported_modules(name, path))
+    if _closures is not None:
+        _closures[(module, root)] = sorted(seen)
     return sorted(seen)
 
 

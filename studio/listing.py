@@ -7,6 +7,7 @@ from typing import Any
 
 from core.lesson import load_lesson
 from studio.build import BuildOptions, mark_stale, plan_clips
+from studio.hashing import memoised_closures
 from studio.manifest import read_manifest
 from studio.traces import load_cache
 
@@ -21,8 +22,9 @@ def list_clips(options: BuildOptions, out: Any = None) -> list[tuple[str, str]]:
     lesson = load_lesson(options.lesson)
     media = options.media.resolve()
     # The trace cache is read, never written: `list` changes nothing on disk.
-    plans = plan_clips(lesson, options.clips, options.quality, options.theme,
-                       load_cache(media))
+    with memoised_closures():
+        plans = plan_clips(lesson, options.clips, options.quality, options.theme,
+                           load_cache(media))
     manifest = read_manifest(media)
     for warning in manifest.warnings:
         print(f"torchreel: warning: {warning}", file=sys.stderr)

@@ -68,6 +68,23 @@ def test_closure_follows_every_import_form(tmp_path: Path) -> None:
         "scenes.components.grid", "scenes.components.text", "scenes.theme"]
 
 
+def test_closures_are_reused_within_one_pass_and_seen_afresh_after(tmp_path: Path) -> None:
+    files = {"scenes/__init__.py": "", "scenes/clip.py": "from scenes import a\n",
+             "scenes/a.py": "", "scenes/b.py": ""}
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    with hashing.memoised_closures():
+        first = import_closure("scenes.clip", tmp_path)
+        (tmp_path / "scenes/clip.py").write_text("from scenes import a, b\n")
+        # Within the pass the module list stands (every clip of a kind hashes the same list).
+        assert import_closure("scenes.clip", tmp_path) == first == [
+            "scenes", "scenes.a", "scenes.clip"]
+    # The next pass (a watch rebuild) sees the new import.
+    assert import_closure("scenes.clip", tmp_path) == ["scenes", "scenes.a", "scenes.b",
+                                                      "scenes.clip"]
+
+
 def _inputs(**change: str) -> ClipInputs:
     base = {"clip_id": "c", "scene": "scenes.elementwise:ElementwiseProduct",
             "trace_json": json.dumps({"_volatile": ["data_ptr"], "data_ptr": 1, "v": [1.0]}),
