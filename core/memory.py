@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import math
-import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import torch
 
@@ -396,21 +395,9 @@ def strides_trace(clip: ClipSpec) -> StridesTrace:
     )
 
 
-_ADDRESS = re.compile(r" at 0x[0-9A-Fa-f]+")
-
-
-def _without_addresses(program: ProgramTrace) -> ProgramTrace:
-    """The program with Python objects' addresses (``Generator(PCG64) at 0x...``) cut from op
-    results and arguments: they change every run and would change the clip's hash."""
-    ops = tuple(replace(op, result=_ADDRESS.sub("", op.result) if op.result else op.result,
-                        args=_ADDRESS.sub("", op.args))
-                for op in program.ops)
-    return replace(program, ops=ops)
-
-
 def numpy_bridge_trace(clip: ClipSpec) -> NumpyBridgeTrace:
     """Trace the clip's code: a NumPy array, torch.from_numpy, .numpy() and an in-place change."""
-    program = _without_addresses(program_trace(clip))
+    program = program_trace(clip)
     ops = program.ops
     from_numpy_op = need(clip, program, "b = torch.from_numpy(a)",
                          lambda op: op.op == "from_numpy" and op.error is None)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import math
 import operator
+import re
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -64,6 +65,7 @@ from core.snippet import Snippet, SnippetError
 
 __all__ = ["run_snippet"]
 
+_ADDRESS = re.compile(r" at 0x[0-9A-Fa-f]+")
 TORCH_ERRORS = (RuntimeError, ValueError, TypeError, IndexError, OverflowError,
                 NotImplementedError)
 MAX_INT = 2**62
@@ -119,9 +121,13 @@ def _numpy_printed(array: np.ndarray) -> tuple[str, ...]:
 
 
 def _python_text(value: Any) -> str:
+    """A Python value as Python prints it, never with a memory address (they change every run,
+    and a trace must be the same for the same code)."""
     if isinstance(value, torch.dtype | torch.Size):
         return str(value)
-    return repr(value)
+    if isinstance(value, np.random.Generator):
+        return f"Generator({type(value.bit_generator).__name__})"
+    return _ADDRESS.sub("", repr(value))
 
 
 @dataclass

@@ -412,3 +412,17 @@ def test_each_op_says_how_the_code_spelled_it() -> None:
                        "d = x.T\ne = x[0]\nx[1] = 3.", "--code")
     assert [op.form for op in trace.ops] == ["function", "function", "method", "operator",
                                              "attribute", "subscript", "assignment"]
+
+
+def test_no_address_reaches_the_trace_outside_volatile_fields() -> None:
+    """Same code, same trace: Python objects' reprs print addresses, the trace must not."""
+    import json
+
+    from core.serial import to_dict
+    from studio.hashing import stable_trace_json
+
+    code = "g = np.random.default_rng(7)\na = g.standard_normal((2, 3))\nb = torch.from_numpy(a)"
+    texts = [stable_trace_json(json.dumps(to_dict(trace_code(code, "--code"))))
+             for _ in range(2)]
+    assert texts[0] == texts[1]
+    assert "0x" not in texts[0]
