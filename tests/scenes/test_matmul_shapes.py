@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
+from core.model import Span
 from scenes.matmul_shapes import MatmulNeedsMatchingShapes, ShapeProduct
-from tests.scenes.harness import Run, golden
+from scenes.theme import DARK
+from tests.scenes.harness import Run, construct_only, golden
 
 
 def checks(run: Run) -> None:
@@ -42,6 +47,25 @@ def test_shape_product_finds_each_dimension() -> None:
     assert len(shapes.dims("a", -1)) == 1 and len(shapes.dims("b", 0)) == 1
     # The glyph found for a's last size sits left of b's first one.
     assert shapes.dims("a", -1).get_x() < shapes.dims("b", 0).get_x()
+
+
+def test_code_marks_follow_the_ops_spans(tmp_path: Path) -> None:
+    marked: list[Span] = []
+
+    class Marked(MatmulNeedsMatchingShapes):
+        def point_at_span(self, span: Span) -> None:
+            marked.append(span)
+            super().point_at_span(span)
+
+    run: Any = construct_only(Marked, DARK, tmp_path)
+    t = run.scene.trace
+    ops = t.program.ops
+    assert marked == [t.failed.span, ops[t.column_op].span, t.fixed.span, ops[t.bias_op].span,
+                      ops[t.activation_op].span]
+    source = t.program.source
+    assert [span.text(source) for span in marked] == [
+        "torch.mm(features, weights)", "weights.view(5, 1)", "torch.mm(features, column)",
+        "torch.mm(features, column) + bias", "torch.sigmoid(torch.mm(features, column) + bias)"]
 
 
 test_matmul_shapes_dark = golden(MatmulNeedsMatchingShapes, "dark", checks)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
+from core.model import Span
 from scenes.mm_vs_matmul import ROLES, DimTable, MmVersusMatmul, ShapeBlock, _code_name
 from scenes.theme import DARK
-from tests.scenes.harness import Run, golden
+from tests.scenes.harness import Run, construct_only, golden
 
 
 def checks(run: Run) -> None:
@@ -60,6 +64,23 @@ def test_code_names_break_at_the_top_level_comma() -> None:
     assert _code_name("torch.matmul(X, Y)") == ["torch.matmul(X, Y)"]
     assert _code_name("torch.matmul(features, weights.view(5, 1))") == [
         "torch.matmul(features,", "  weights.view(5, 1))"]
+
+
+def test_code_marks_follow_the_ops_spans(tmp_path: Path) -> None:
+    marked: list[Span] = []
+
+    class Marked(MmVersusMatmul):
+        def point_at_span(self, span: Span) -> None:
+            marked.append(span)
+            super().point_at_span(span)
+
+    run: Any = construct_only(Marked, DARK, tmp_path)
+    t = run.scene.trace
+    assert marked == [c.span for c in t.cases]
+    assert [span.text(t.program.source) for span in marked] == [
+        "torch.mm(features, weights)", "torch.matmul(features, weights)",
+        "torch.mm(features, weights.view(5, 1))", "torch.mm(X, Y)", "torch.matmul(X, Y)",
+        "torch.mm(features, W)", "torch.matmul(features, W)"]
 
 
 test_mm_vs_matmul_dark = golden(MmVersusMatmul, "dark", checks)
