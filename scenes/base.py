@@ -172,11 +172,6 @@ class TraceScene(Scene, Generic[T]):
             self.play(ReplacementTransform(self.code_mark, mark), run_time=0.4)
         self.code_mark = mark
 
-    def point_at(self, code: str, span: str | None = None) -> None:
-        """Move the code marker to the line containing ``code`` and box ``span`` in it."""
-        assert self.code is not None
-        self._move_mark(self.code.mark(self.code.line_index(code), span))
-
     # Closing frame
 
     def closing(self, title: str, points: list[str], caption: str) -> VGroup:

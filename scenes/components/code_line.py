@@ -44,34 +44,15 @@ class CodeLine(VGroup):
         glyphs = self.lines[line]
         return VGroup(*glyphs.submobjects[first:first + count])
 
-    def mark(self, line: int, span: str | None = None,
-             columns: tuple[int, int] | None = None) -> VGroup:
-        """Return ``pointer`` and ``span_box`` moved to a line, boxing ``span`` if given.
-
-        ``columns`` (start, end) boxes exactly those characters: an op record's span.
-        """
+    def mark(self, line: int, columns: tuple[int, int] | None = None) -> VGroup:
+        """Return ``pointer`` and ``span_box`` moved to a line, boxing characters
+        ``columns`` = (start, end) of it (an op record's span), or the whole line."""
         target = self.lines[line]
         pointer = self.pointer.copy().set_opacity(1)
         pointer.next_to(target, LEFT, buff=0.2)
-        text = self.source[line]
-        if columns is not None:
-            part = self._glyphs(line, *columns)
-        elif span is not None and span in text:
-            start = text.index(span)
-            part = self._glyphs(line, start, start + len(span))
-        else:
-            part = VGroup(target)
+        part = self._glyphs(line, *columns) if columns is not None else VGroup(target)
         box = Rectangle(width=part.width + 0.16, height=target.height + 0.14,
                         stroke_color=self.theme.highlight, stroke_width=2.5,
                         fill_color=self.theme.highlight, fill_opacity=0.18)
         box.move_to(part).set_y(target.get_y())
         return VGroup(pointer, box)
-
-    def line_index(self, code: str) -> int:
-        """The index of the first line that contains ``code``."""
-        for i, line in enumerate(self.source):
-            if code in line:
-                return i
-        raise ValueError(f"no line contains {code!r}")
-
-
