@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 
 import torch
 
@@ -146,13 +145,6 @@ def _rebuilt(facts: TensorFacts) -> torch.Tensor:
                         ).reshape(facts.shape)
 
 
-def _adds_up(before: str, term: str, after: str) -> bool:
-    try:
-        return Decimal(before) + Decimal(term) == Decimal(after)
-    except InvalidOperation:
-        return False
-
-
 def matmul_shapes_trace(clip: ClipSpec) -> MatmulShapesTrace:
     """Trace the clip's code: a torch.mm that fails, a view that fixes it, bias and activation."""
     program = program_trace(clip)
@@ -194,9 +186,7 @@ def matmul_shapes_trace(clip: ClipSpec) -> MatmulShapesTrace:
                         product=product, running=running)
                 for (i, j), product, running in zip(plan.terms[0], plan.products[0],
                                                     plan.partials[0], strict=True))
-    previous = ["0", *(term.running for term in dot)]
-    rounded = not all(_adds_up(p, term.product, term.running)
-                      for p, term in zip(previous, dot, strict=False))
+    rounded = plan.rounded[0]
     activation = ops[activation_op].op
     output = program.tensor(ops[activation_op].outputs[0])
     # The neuron clip's formula on the same values: σ(Σ features·weights + bias).

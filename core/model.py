@@ -216,8 +216,8 @@ class Reduce:
 
     Groups come from torch itself (a NaN placed in one input element shows which outputs it
     reaches). ``partials[k]`` is the running total over the group as torch computes it, printed,
-    for sums and means; ``rounded[k]`` says the printed addends do not add up exactly to the
-    printed total (the digits shown are rounded).
+    for sums and means; ``rounded[k]`` says some printed ``previous + x = new`` does not hold
+    in the digits shown (torch adds the unrounded values).
     """
 
     dims: tuple[int, ...] | None
@@ -244,7 +244,8 @@ class Matmul:
     ``terms[k]`` pairs (element of a, element of b) in the order of the inner dimension; the
     pairs are found by torch (a NaN in one element shows which outputs it reaches).
     ``products[k]`` and ``partials[k]`` are the printed products and running totals torch
-    computes for those terms.
+    computes for those terms; ``rounded[k]`` says some printed ``previous + product = total``
+    does not hold in the digits shown (torch adds the unrounded values).
     """
 
     a_shape: tuple[int, ...]
@@ -255,6 +256,7 @@ class Matmul:
     terms: tuple[tuple[tuple[int, int], ...], ...] = ()
     products: tuple[tuple[str, ...], ...] = ()
     partials: tuple[tuple[str, ...], ...] = ()
+    rounded: tuple[bool, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -105,15 +105,21 @@ def _groups(reached: list[list[int]], outputs: int) -> tuple[tuple[int, ...], ..
     return tuple(tuple(g) for g in groups)
 
 
-def _adds_up(addends: Sequence[str], total: str) -> bool:
+def _adds_up(addends: Sequence[str], partials: Sequence[str]) -> bool:
+    """Whether each printed ``previous + addend = partial`` holds exactly in decimal digits."""
     try:
-        return sum((Decimal(a) for a in addends), Decimal(0)) == Decimal(total)
+        previous = Decimal(0)
+        for addend, partial in zip(addends, partials, strict=True):
+            if previous + Decimal(addend) != Decimal(partial):
+                return False
+            previous = Decimal(partial)
     except InvalidOperation:
         return False
+    return True
 
 
 def reduce_plan(
-    op: str, source: torch.Tensor, output: torch.Tensor, output_printed: Sequence[str | None],
+    op: str, source: torch.Tensor, output: torch.Tensor,
     kwargs: dict[str, Any], dims: tuple[int, ...] | None,
 ) -> Reduce:
     """Groups of a reduction from torch, with running totals for sums and means."""
@@ -131,11 +137,10 @@ def reduce_plan(
     if op in ("sum", "mean") and source.dtype.is_floating_point:
         flat = source.detach().reshape(-1)
         source_printed = format_elements(flat.tolist(), source)
-        for k, group in enumerate(groups):
+        for group in groups:
             running = torch.cumsum(flat[list(group)], dim=0)
             partials.append(tuple(format_elements(running.tolist(), running)))
-            total = output_printed[k] if op == "sum" else partials[-1][-1]
-            rounded.append(not _adds_up([source_printed[i] for i in group], total or ""))
+            rounded.append(not _adds_up([source_printed[i] for i in group], partials[-1]))
     return Reduce(dims=dims, keepdim=bool(kwargs.get("keepdim", False)), groups=groups,
                   partials=tuple(partials), rounded=tuple(rounded))
 
@@ -208,12 +213,13 @@ def matmul_plan(
     from_b = _groups(reaches(run, [a, b], 1), n_out)
     terms = tuple(tuple(zip(ga, gb, strict=True)) for ga, gb in zip(from_a, from_b, strict=True))
     flat_a, flat_b = a.detach().reshape(-1), b.detach().reshape(-1)
-    products, partials = [], []
+    products, partials, rounded = [], [], []
     for pairs in terms:
         prod = flat_a[[i for i, _ in pairs]] * flat_b[[j for _, j in pairs]]
         running = torch.cumsum(prod, dim=0)
         products.append(tuple(format_elements(prod.tolist(), prod)))
         partials.append(tuple(format_elements(running.tolist(), running)))
+        rounded.append(not _adds_up(products[-1], partials[-1]))
     return Matmul(a_shape=tuple(a.shape), b_shape=tuple(b.shape), out_shape=tuple(result.shape),
                   dims=dims, inner=inner, terms=terms, products=tuple(products),
-                  partials=tuple(partials))
+                  partials=tuple(partials), rounded=tuple(rounded))

@@ -560,8 +560,7 @@ class _Tracer:
             dims = None if dim is None else tuple(
                 d % max(1, source.dim()) for d in (dim if isinstance(dim, tuple | list)
                                                    else (dim,)))
-            facts = self.tensors[-len(outputs)]
-            return reduce_plan(spec.op, source, out, facts.printed, reduce_kwargs, dims)
+            return reduce_plan(spec.op, source, out, reduce_kwargs, dims)
         if kind == OpKind.MATMUL:
             a, b = inputs[0], inputs[1]
             return matmul_plan(spec.op, lambda vs: spec.call(*vs), a, b, out)

@@ -426,3 +426,22 @@ def test_no_address_reaches_the_trace_outside_volatile_fields() -> None:
              for _ in range(2)]
     assert texts[0] == texts[1]
     assert "0x" not in texts[0]
+
+
+def test_rounded_says_when_the_printed_digits_do_not_add_up() -> None:
+    """The flag is exactly: some printed previous + term = total fails in decimal digits."""
+    from decimal import Decimal
+
+    trace = trace_code("f = torch.randn(1, 5)\nw = torch.randn(5, 1)\ny = f @ w\ns = f.sum()",
+                       "--code", 7)
+    for op in (trace.ops[2], trace.ops[3]):
+        plan = op.plan
+        assert isinstance(plan, Matmul | Reduce)
+        if isinstance(plan, Matmul):
+            terms, partials = plan.products[0], plan.partials[0]
+        else:
+            terms = tuple(trace.tensor(op.inputs[0]).printed[i] or "" for i in plan.groups[0])
+            partials = plan.partials[0]
+        totals = [Decimal(0), *(Decimal(p) for p in partials)]
+        holds = all(totals[i] + Decimal(t) == totals[i + 1] for i, t in enumerate(terms))
+        assert plan.rounded[0] == (not holds)
