@@ -53,7 +53,7 @@ MARGIN = 32 * 8.0 / 480
 MAX_FIGURES = 4
 MAX_STRIPS = 2
 GAP = 0.15  # between bands
-FIGURE_GAP = 0.7  # between figures in the work band
+FIGURE_GAP = 0.55  # between figures in the work band
 CAPTION_HEIGHT = 0.95  # two lines at caption size
 CODE_SIZE_LINES = 5  # more lines than this shrink the code text
 ARROW_ROOM = 0.55  # under the figures, for arrows down to a storage strip
@@ -109,7 +109,7 @@ def cell_positions(shape: tuple[int, ...], w: float, h: float) -> list[np.ndarra
     """Centre of every element (row-major) relative to the first cell's centre.
 
     0-d: one cell; 1-d: a row; 2-d: rows and columns; more dims: the 2-d slices side by side,
-    a gap of half a cell between them.
+    a gap of a quarter cell between them.
     """
     points: list[np.ndarray] = []
     if len(shape) <= 2:
@@ -117,7 +117,7 @@ def cell_positions(shape: tuple[int, ...], w: float, h: float) -> list[np.ndarra
         slice_width = 0.0
     else:
         rows, cols = shape[-2], shape[-1]
-        slice_width = cols * w + w / 2
+        slice_width = cols * w + w / 4
     for index in logical_indices(shape):
         if len(shape) <= 1:
             r, c, s = 0, (index[0] if index else 0), 0
@@ -229,7 +229,9 @@ class Stage:
         self.colors = self._colors()
         self.highlight = theme.highlight
         texts = [p for t in trace.tensors for p in (*t.printed, *t.storage_printed)]
-        self.w = cell_width_for(theme, *texts) + 0.1
+        self.w = cell_width_for(theme, *texts)
+        if self.w > 0.8:
+            self.w += 0.1  # long values (0.0900) get room to breathe inside their cells
         widest = max([len(t.storage_printed) for t in trace.tensors]
                      + [t.shape[-1] if t.shape else 1 for t in trace.tensors] + [1])
         # A strip of the widest storage plus its title column must fit the safe width.
@@ -336,6 +338,14 @@ class Stage:
         def width(figs: list[Figure]) -> float:
             return sum(f.width for f in figs) + FIGURE_GAP * max(0, len(figs) - 1)
 
+        if width(order) > b.width:
+            # Stride badges belong to the layout step that showed them; when the row is too
+            # wide they go first, before any tensor leaves or shrinks.
+            for figure in order:
+                if figure.header_extra and figure not in new:
+                    anims += [FadeOut(m) for m in figure.header_extra]
+                    figure.remove(*figure.header_extra)
+                    figure.header_extra.clear()
         while len(order) > MAX_FIGURES or (width(order) > b.width and len(order) > 1):
             leaving = next((f for f in order if f.ref not in keep), None)
             if leaving is None:
@@ -345,7 +355,12 @@ class Stage:
         total = width(order)
         height = max((f.height for f in order), default=0.0)
         room = (b.work[1] - b.work[0]) - (ARROW_ROOM if self.strips else 0.0)
-        scale = min(1.0, b.width / total if total else 1.0, room / height if height else 1.0)
+        tall = room / height if height else 1.0
+        if tall > 0.92:
+            # A few hundredths too tall comes out of the arrows' room: shrinking would make
+            # grid cells narrower than storage cells, and shrink again at every layout.
+            tall = 1.0
+        scale = min(1.0, b.width / total if total else 1.0, tall)
         x = (b.left + b.right) / 2 - total * scale / 2
         top = b.work[1] if self.strips else b.work[1] - max(0.0, (room - height * scale) / 2)
         for figure in order:
@@ -359,7 +374,7 @@ class Stage:
                     figure.scale(scale)
                 figure.shift(shift)
                 self.figures[figure.ref] = figure
-            elif np.linalg.norm(shift) > 1e-3 or scale < 1.0:
+            elif np.linalg.norm(shift) > 0.03 or scale < 1.0:
                 if scale < 1.0:
                     anims.append(figure.animate.scale(scale).shift(shift))
                 else:

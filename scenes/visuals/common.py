@@ -137,7 +137,9 @@ def adopt(scene: Any, stage: Stage, op: OpRecord, source: Figure, out_facts: Ten
             origin = source.cell(s)
             cells.append(origin)
             scene.add(origin)
-            moved.append(origin.animate.move_to(targets[k]))
+            # A gentle arc, one cell a moment after another: crossing paths stay apart.
+            builder: Any = origin.animate(path_arc=0.7)  # type: ignore[operator]
+            moved.append(builder.move_to(targets[k]))
         else:
             cells.append(None)
     leaving = [source.cell(s) for s in range(len(source.cells)) if s not in first]
@@ -146,8 +148,9 @@ def adopt(scene: Any, stage: Stage, op: OpRecord, source: Figure, out_facts: Ten
     if not keep_input:
         scene.add(*labels)
     arrivals: Any = VGroup(out.name_label, out.badge, *extra)  # type: ignore[arg-type]
-    scene.play(*moved, FadeIn(arrivals), *([FadeOut(VGroup(*labels))] if not keep_input else []),
-               *(FadeOut(c) for c in leaving), run_time=1.6)
+    departures = [FadeOut(VGroup(*labels))] if not keep_input else []
+    scene.play(LaggedStart(*moved, lag_ratio=0.12), FadeIn(arrivals), *departures,
+               *(FadeOut(c) for c in leaving), run_time=2.0)
     # Stride-0 repeats slide out of the cell they repeat, now in its new place.
     for k, s in enumerate(sources):
         if cells[k] is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from manim import DOWN, RIGHT, Create, FadeIn, FadeOut, LaggedStart, Mobject, VGroup
+from manim import DOWN, LEFT, Create, FadeIn, FadeOut, LaggedStart, Mobject, VGroup
 
 from core.model import Broadcast, OpRecord
 from scenes.components.text import label, mono
@@ -97,6 +97,6 @@ def _label_stretch(stage: Stage, plan: Broadcast, i: int, figure: Figure) -> Non
     th = stage.theme
     strides = mono(f"stride {plan.strides[i]}", th, th.small_size, th.text)
     note = label("stride 0, no copy", th, th.small_size, th.text)
-    figure.notes.add(VGroup(strides, note).arrange(RIGHT, buff=0.2))
+    figure.notes.add(VGroup(strides, note).arrange(DOWN, aligned_edge=LEFT, buff=0.08))
     figure.notes.set_opacity(0)
     figure.relabel()

@@ -33,7 +33,7 @@ def dims_table(stage: Stage, plan: Matmul, a: str, b: str, out: str) -> VGroup:
             line.add(mono("·" if size is None else str(size), th, th.small_size + 2, th.text))
         table.add(line)
     roles = VGroup(mono("", th, th.small_size, th.muted),
-                   *(mono(d.role, th, th.small_size, th.muted) for d in plan.dims))
+                   *(mono(d.role, th, th.small_size, th.text) for d in plan.dims))
     grid: Any = VGroup(roles, *table)
     width = max(m.width for line in grid for m in line[1:]) + 0.3
     name_width = max(line[0].width for line in grid) + 0.3
@@ -89,7 +89,14 @@ def play(scene: Any, stage: Stage, op: OpRecord) -> None:
     scene.remove(*shown, *rest)
     scene.add(out)
     if any(d.role == "batch" for d in plan.dims):
+        # The dims table takes the bottom of the work band; the tensors move up for it.
         table = dims_table(stage, plan, op.inputs[0].name, op.inputs[1].name, out_facts.name)
-        stage.place_note(table)
+        band = stage.bands()
+        table.move_to(np.array([(band.left + band.right) / 2,
+                                band.work[0] + table.height / 2, 0.0]))
+        stage.floor = table.height + 0.15
+        anims = stage.arrange(keep=[*op.inputs[:2], out.ref])
+        if anims:
+            scene.play(*anims, run_time=0.6)
         scene.play(FadeIn(table), run_time=0.6)
         transient(stage, table)

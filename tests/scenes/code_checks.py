@@ -18,6 +18,7 @@ from scenes.stage import Stage, safe_area
 from scenes.theme import Theme
 from scenes.visuals import VISUALS
 from tests.scenes.harness import HEX, NUMBER, Run, construct_only, trace_strings
+from tests.scenes.memory_checks import check_legible
 
 __all__ = ["CodeRun", "check_code_run", "run_code_clip"]
 
@@ -248,3 +249,4 @@ def check_code_run(record: CodeRun) -> None:
     check_cell_identity(record)
     check_arrows(record)
     check_write_order(record)
+    check_legible(run)

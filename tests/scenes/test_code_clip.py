@@ -18,6 +18,7 @@ LESSON = Path(__file__).resolve().parents[2] / "lessons" / "broadcasting.toml"
 # One short snippet per visual the broadcasting lesson does not reach.
 SNIPPETS = {
     "matmul": "a = torch.arange(6.).view(2, 3)\nb = torch.ones(3, 2)\nc = a @ b",
+    "matmul-batch": "a = torch.ones(2, 1, 2)\nb = torch.ones(2, 1)\nc = a @ b",
     "matmul-error": "x = torch.ones(1, 5)\nw = torch.ones(1, 5)\ny = torch.mm(x, w)",
     "view-error": "v = torch.arange(5.)\nv.view(2, 3)",
     "resize": "g = torch.arange(5.)\nh = g.view(5)\ng.resize_(2, 2)\ng.resize_(2, 3)",
