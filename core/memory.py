@@ -5,8 +5,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import torch
-
 from core.facts import ErrorFacts, TensorFacts
 from core.inputs import refuse
 from core.lesson import ClipSpec
@@ -34,15 +32,9 @@ __all__ = [
     "numpy_bridge_trace",
     "reshape_trace",
     "resize_trace",
-    "same_storage",
     "strides_trace",
     "view_trace",
 ]
-
-
-def same_storage(a: torch.Tensor, b: torch.Tensor) -> bool:
-    """Whether two tensors live in one storage, from the data pointers torch reports."""
-    return bool(a.untyped_storage().data_ptr() == b.untyped_storage().data_ptr())
 
 
 def _dims(shape: tuple[int, ...]) -> str:
@@ -423,7 +415,7 @@ def numpy_bridge_trace(clip: ClipSpec) -> NumpyBridgeTrace:
         array_op=program.ops.index(made), from_numpy_op=from_numpy_op, back_op=back_op,
         change_op=change_op,
         # NumPy's dtype name: the array's dtype as torch names it, without the module.
-        numpy_dtype=array.dtype.removeprefix("torch."),
+        numpy_dtype=array.dtype,
         array=array, array_repr=array.repr,
         array_printed=tuple(p or "" for p in array.printed),
         array_address=array.data_ptr,

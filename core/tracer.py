@@ -180,7 +180,7 @@ class _Tracer:
             facts = tensor_facts(t, ref.name, self.statement_code, self.registry,
                                  version=ref.version, storage_label="ndarray")
             facts = replace(facts, library="numpy", printed=_numpy_printed(value),
-                            repr=repr(value))
+                            repr=repr(value), dtype=str(value.dtype))
         else:
             blank = self.blank.get(int(t.untyped_storage()._cdata), set())
             facts = tensor_facts(t, ref.name, self.statement_code, self.registry,
@@ -666,7 +666,11 @@ class _Tracer:
         plan = Write(writer=new_writer, cells=cells, elements=elements,
                      printed=tuple(facts.printed[k] or "" for k in elements),
                      aliases=tuple(aliases))
-        relation = Relation(refs[0], "inplace", same_storage=True, same_buffer=True)
+        # Measured, not assumed: the writer's storage object and memory after the write.
+        after_low, after_high = _byte_range(writer)
+        low, high = before[1]
+        relation = Relation(refs[0], "inplace", same_storage=cdata == before[0],
+                            same_buffer=low < after_high and after_low < high)
         self.ops.append(OpRecord(span=span, code=code, op=spec.op, kind=OpKind.WRITE,
                                  inputs=refs, outputs=(new_writer, *(r for r, _ in aliases)),
                                  relations=(relation,), plan=plan,
@@ -699,10 +703,11 @@ class _Tracer:
                 self.record(value, ref)
                 aliases.append(ref)
         plan = Resize(old_shape=old_facts.shape, new_shape=facts.shape, old_cells=old_cells,
-                      new_cells=new_cells, same_storage=True, buffer_moved=moved,
+                      new_cells=new_cells, same_storage=cdata == before[0], buffer_moved=moved,
                       lost=facts.unreachable, uninitialized=tuple(sorted(blank)),
                       aliases=tuple(aliases))
-        relation = Relation(refs[0], "inplace", same_storage=True, same_buffer=not moved,
+        relation = Relation(refs[0], "inplace", same_storage=cdata == before[0],
+                            same_buffer=not moved,
                             buffer_moved=moved)
         self.ops.append(OpRecord(span=_span(node), code=code, op=spec.op, kind=OpKind.RESIZE,
                                  inputs=refs, outputs=(new_writer, *aliases),

@@ -309,6 +309,7 @@ def test_numpy_bridge_is_two_storage_objects_over_one_buffer() -> None:
     import numpy as np
 
     a = np.arange(6.0).reshape(2, 3)
+    assert trace.tensor("a").dtype == str(a.dtype)  # as NumPy spells it
     torch.from_numpy(a).mul_(2)
     assert trace.tensor("a").printed == tuple(
         np.array2string(a.ravel(), separator=" ").strip("[]").split())
