@@ -73,6 +73,7 @@ def _trace(args: argparse.Namespace) -> int:
     import json
 
     from core.serial import to_dict
+    from studio.jsontext import finite_safe
 
     if args.code is not None:
         from core.listing import op_listing
@@ -84,7 +85,8 @@ def _trace(args: argparse.Namespace) -> int:
         if args.text:
             sys.stdout.write(op_listing(program))
             return 0
-        json.dump(to_dict(program), sys.stdout, indent=2, ensure_ascii=False)
+        json.dump(finite_safe(to_dict(program)), sys.stdout, indent=2, ensure_ascii=False,
+                  allow_nan=False)
         sys.stdout.write("\n")
         return 0
     from core.trace import trace_lesson
@@ -101,8 +103,8 @@ def _trace(args: argparse.Namespace) -> int:
             if isinstance(ran, ProgramTrace):
                 sys.stdout.write(f"# {ran.clip_id}\n{op_listing(ran)}")
         return 0
-    json.dump({"lesson": lesson.path, "traces": [to_dict(t) for t in traces]}, sys.stdout,
-              indent=2, ensure_ascii=False)
+    json.dump(finite_safe({"lesson": lesson.path, "traces": [to_dict(t) for t in traces]}),
+              sys.stdout, allow_nan=False, indent=2, ensure_ascii=False)
     sys.stdout.write("\n")
     return 0
 

@@ -446,3 +446,22 @@ def test_rounded_says_when_the_printed_digits_do_not_add_up() -> None:
         totals = [Decimal(0), *(Decimal(p) for p in partials)]
         holds = all(totals[i] + Decimal(t) == totals[i + 1] for i, t in enumerate(terms))
         assert plan.rounded[0] == (not holds)
+
+
+def test_non_finite_values_are_traced_as_torch_prints_them_in_standard_json(
+    capsys: Any,
+) -> None:
+    import json
+
+    from studio.cli import main
+
+    assert main(["trace", "--code", "x = torch.ones(2) / 0\ny = x - x"]) == 0
+
+    def refuse(constant: str) -> None:
+        raise ValueError(f"non-standard JSON constant {constant}")
+
+    data = json.loads(capsys.readouterr().out, parse_constant=refuse)
+    printed = {t["name"]: t["printed"] for t in data["tensors"]}
+    x = torch.ones(2) / 0
+    assert printed["x"] == [str(v.item()) for v in x] == [str(x[0])[7:-1]] * 2
+    assert printed["y"] == [str((x - x)[0])[7:-1]] * 2
