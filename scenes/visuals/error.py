@@ -5,15 +5,40 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from manim import DOWN, Create, FadeIn, VGroup
+from manim import DOWN, RIGHT, Create, DashedVMobject, FadeIn, Rectangle, VGroup
 
-from core.model import Matmul, OpRecord
+from core.model import Matmul, OpKind, OpRecord
 from scenes.components.error_card import ErrorCard
 from scenes.components.text import label, mono
 from scenes.stage import Stage
 from scenes.visuals.common import bring, transient
 
 __all__ = ["play"]
+
+
+def requested_shape(op: OpRecord) -> tuple[int, ...]:
+    """The sizes a failed view/reshape asked for, read from its arguments as written.
+
+    The trace keeps the arguments as text (``op.args``); a ``-1`` or a keyword makes the
+    request more than plain sizes, and nothing is drawn for it.
+    """
+    parts = [p.strip() for p in op.args.strip("()[] ").split(",") if p.strip()]
+    if not parts or not all(p.isdigit() for p in parts):
+        return ()
+    return tuple(int(p) for p in parts)
+
+
+def empty_grid(stage: Stage, shape: tuple[int, ...]) -> VGroup:
+    """Dashed empty cells in the shape torch was asked for (2-d or less)."""
+    rows, cols = (shape[0], shape[1]) if len(shape) == 2 else (1, shape[0] if shape else 1)
+    grid = VGroup()
+    for r in range(rows):
+        for c in range(cols):
+            box = Rectangle(width=stage.w, height=stage.h, stroke_color=stage.theme.error,
+                            stroke_width=2)
+            box.move_to(np.array([c * stage.w, -r * stage.h, 0.0]))
+            grid.add(DashedVMobject(box, num_dashes=12))
+    return grid
 
 
 def play(scene: Any, stage: Stage, op: OpRecord) -> None:
@@ -28,6 +53,11 @@ def play(scene: Any, stage: Stage, op: OpRecord) -> None:
         facts = figures[0].facts
         failed = VGroup(label(f"{facts.name} holds {facts.numel} elements", th, th.body_size,
                               th.error))
+        wanted = requested_shape(op)
+        if op.kind in (OpKind.LAYOUT, OpKind.COPY) and wanted:
+            failed = VGroup(empty_grid(stage, wanted), label(
+                f"{facts.numel} cells cannot fill {' × '.join(map(str, wanted))}", th,
+                th.body_size, th.error)).arrange(RIGHT, buff=0.4)
     b = stage.bands()
     card = ErrorCard(op.error, th, width=min(11.0, b.width))
     block = VGroup(card, failed).arrange(DOWN, buff=0.2) if len(failed) else card
