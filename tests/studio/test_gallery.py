@@ -117,12 +117,26 @@ def _dump_dom(url: str) -> str:
     return run.stdout
 
 
+def _checked(url: str) -> str:
+    """The check page's result. Headless Chromium runs the page in virtual time, which jumps
+    ahead while the machine is busy decoding: the page can be dumped before the media loaded
+    ("pending"), or a load can outlast its 20 s of virtual time ("timeout") on a loaded machine.
+    Only those two are asked again, at most twice; a load that errors, or never ends, still
+    fails the assertions."""
+    text = "pending"
+    for _ in range(3):
+        dom = _dump_dom(url)
+        found = re.search(r'<pre id="result">(.*?)</pre>', dom, re.S)
+        assert found, dom[:2000]
+        text = html.unescape(found.group(1))
+        if text != "pending" and '"timeout"' not in text:
+            break
+    return text
+
+
 def test_every_video_and_track_loads_in_chromium(served: tuple[str, Path]) -> None:
     base, media = served
-    dom = _dump_dom(f"{base}/check.html")
-    found = re.search(r'<pre id="result">(.*?)</pre>', dom, re.S)
-    assert found, dom[:2000]
-    text = html.unescape(found.group(1))
+    text = _checked(f"{base}/check.html")
     assert text.startswith("["), text
     results = json.loads(text)
     manifest = read_manifest(media)
@@ -224,13 +238,11 @@ def test_hostile_titles_stay_text_in_chromium(tmp_path: Path, fake: None) -> Non
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        dom = _dump_dom(f"http://127.0.0.1:{server.server_address[1]}/check.html")
+        text = _checked(f"http://127.0.0.1:{server.server_address[1]}/check.html")
     finally:
         server.shutdown()
         server.server_close()
-    found = re.search(r'<pre id="result">(.*?)</pre>', dom, re.S)
-    assert found, dom[:2000]
-    result = json.loads(html.unescape(found.group(1)))
+    result = json.loads(text)
     assert result == {
         "pwned": 0, "dialogs": 0, "scripts": 1, "iframes": 0, "links": 0, "images": 0,
         "attrs": [], "title": LESSON_TITLE, "h1": LESSON_TITLE, "h2": HOSTILE_TITLES,
