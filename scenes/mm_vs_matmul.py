@@ -164,13 +164,9 @@ class MmVersusMatmul(TraceScene[MmVsMatmulTrace]):
         # Here the 1-d weights' own line is the point, so it is shown too.
         vector = mm_v.b if len(mm_v.b.shape) == 1 else mm_v.a
         self._code(bound_on(self.trace.program, vector.name), column.span.line)
-        left = self._operands(mm_v)
-        card = self._error(mm_v, left)
         self.step("mm-vector", f"torch.mm multiplies 2-D matrices only: given the "
                                f"{len(vector.shape)}-D {vector.name}, it raises an error.")
-        self.point_at_span(mm_v.span)
-        self.play(FadeIn(left), run_time=0.6)
-        self.play(FadeIn(card, shift=UP * 0.2), run_time=0.5)
+        card = self._mm_refuses(mm_v)
 
         self.step("matmul-vector", f"torch.matmul treats {vector.name} as a column, "
                                    f"then drops that added 1: the result is "
@@ -185,11 +181,7 @@ class MmVersusMatmul(TraceScene[MmVsMatmulTrace]):
                               f"inputs torch.mm refuses again.")
         self._curtain()
         self._code(mm_b.span.line, mat_b.span.line)
-        left = self._operands(mm_b, unit=0.22)
-        card = self._error(mm_b, left)
-        self.point_at_span(mm_b.span)
-        self.play(FadeIn(left), run_time=0.6)
-        self.play(FadeIn(card, shift=UP * 0.2), run_time=0.5)
+        card = self._mm_refuses(mm_b, unit=0.22)
 
         self.step("matmul-batch", "torch.matmul multiplies the last two dimensions and "
                                   "broadcasts the rest, one dimension at a time.")
@@ -248,6 +240,15 @@ class MmVersusMatmul(TraceScene[MmVsMatmulTrace]):
         top, _ = self._band()
         group.move_to((0.0, top - group.height / 2, 0.0))
         return group
+
+    def _mm_refuses(self, case: MatmulCase, unit: float = 0.3) -> VGroup:
+        """Operands, the code that ran, then torch.mm's real error under them; the card."""
+        left = self._operands(case, unit=unit)
+        card = self._error(case, left)
+        self.point_at_span(case.span)
+        self.play(FadeIn(left), run_time=0.6)
+        self.play(FadeIn(card, shift=UP * 0.2), run_time=0.5)
+        return card
 
     def _error(self, case: MatmulCase, left: VGroup) -> VGroup:
         assert case.error is not None
@@ -314,11 +315,7 @@ class MmVersusMatmul(TraceScene[MmVsMatmulTrace]):
                               f"{_said(_tuple(stray))}: torch.mm refuses it.")
         self._curtain()
         self._code(mm.span.line, got.span.line)
-        left = self._operands(mm, unit=0.22)
-        card = self._error(mm, left)
-        self.point_at_span(mm.span)
-        self.play(FadeIn(left), run_time=0.6)
-        self.play(FadeIn(card, shift=UP * 0.2), run_time=0.5)
+        card = self._mm_refuses(mm, unit=0.22)
 
         self.step("matmul-stray", f"torch.matmul broadcasts it silently: "
                                   f"{_said(_tuple(got.result))} instead of "
