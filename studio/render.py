@@ -50,6 +50,7 @@ class RenderResult:
     error: str | None
     seconds: float
     stage: str | None = None  # the finished set's private folder, renamed into place on install
+    where: str = ""  # who made it when not this machine's pool: a cluster worker, "cache"
 
 
 @dataclass(frozen=True)
