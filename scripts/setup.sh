@@ -37,7 +37,7 @@ if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$want" ]; then
     # The CPU wheel on disk; with it installed first, the project's torch pin installs nothing more.
     [ -d /opt/wheels ] && pip_args+=(--find-links /opt/wheels)
     "$VENV/bin/python" -m pip install "${pip_args[@]}" "$TORCH_PIN"
-    "$VENV/bin/python" -m pip install "${pip_args[@]}" -e ".[dev,voice,cluster]"
+    "$VENV/bin/python" -m pip install "${pip_args[@]}" -e ".[dev,voice,cluster,pages]"
     "$VENV/bin/python" - <<'PY'
 import torch
 assert "cpu" in torch.__version__ or not torch.version.cuda, f"CUDA torch installed: {torch.__version__}"
