@@ -32,16 +32,40 @@ class _Video:
         stream.options = options
         self.stream = stream
         self.time_base = Fraction(1, fps)
+        self.durations: dict[int, int] = {}  # pts -> frame times shown, until muxed
+        self.first_dts: int | None = None
+        self.held: Any = None
 
-    def add(self, frame: Any, index: int) -> None:
+    def add(self, frame: Any, index: int, frames: int = 1) -> None:
+        """Encode ``frame`` shown from frame ``index`` for ``frames`` frame times."""
         frame.pts = index
         frame.time_base = self.time_base
+        self.durations[index] = frames
         for packet in self.stream.encode(frame):
-            self.out.mux(packet)
+            self._mux(packet)
 
-    def close(self) -> None:
+    def _mux(self, packet: Any) -> None:
+        # Encoders leave packet durations unset; the containers need them to time a frame
+        # that is held. One packet is kept back: the last one's duration is set on close.
+        if packet.pts is not None:
+            packet.duration = self.durations.pop(packet.pts, 1)
+        if self.first_dts is None:
+            self.first_dts = packet.dts
+        if self.held is not None:
+            self.out.mux(self.held)
+        self.held = packet
+
+    def close(self, frames: int) -> None:
+        """Flush, and make the stream last ``frames`` frame times."""
         for packet in self.stream.encode(None):
-            self.out.mux(packet)
+            self._mux(packet)
+        if self.held is not None:
+            # A container's length is its last packet's decode time plus that packet's
+            # duration. With B-frames, decode times run behind display times (by different
+            # amounts once frames are held), so the last duration makes up the difference.
+            last, first = self.held, self.first_dts or 0
+            last.duration = max(1, frames - (last.dts - first))
+            self.out.mux(last)
         self.out.close()
 
 
@@ -54,7 +78,8 @@ class Encoders:
     def __init__(self, width: int, height: int, fps: int, mp4: Path, webm: Path,
                  gif: Path | None = None) -> None:
         self.width, self.height, self.fps = width, height, fps
-        self.frames = 0
+        self.frames = 0  # frame times written
+        self.encoded = 0  # frames each video encoder was given
         self.last: np.ndarray | None = None
         self.mp4 = _Video(mp4, "mp4", "libx264", width, height, fps,
                           {"crf": "20", "preset": "veryfast", "tune": "animation"},
@@ -95,27 +120,49 @@ class Encoders:
     def _encode_all(self) -> None:
         try:
             index = 0
+            held: tuple[np.ndarray, int] | None = None  # a frame and its run, not yet encoded
             while True:
                 item = self._queue.get()
                 if item is None:
                     break
-                rgba, repeat = item
-                frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgba[:, :, :4]),
-                                                   format="rgba")
-                yuv = frame.reformat(format="yuv420p")
-                for k in range(repeat):
-                    self.mp4.add(yuv, index + k)
-                    self.webm.add(yuv, index + k)
-                if self.gif_path is not None:
-                    self._gif(rgba, index + repeat)
-                index += repeat
-            self.mp4.close()
-            self.webm.close()
+                # A still stretch (a wait, or an animation whose frames come out equal) is
+                # one run: encoded once, not once per frame time.
+                if held is not None and np.array_equal(held[0], item[0]):
+                    held = (held[0], held[1] + item[1])
+                    continue
+                if held is not None:
+                    index = self._encode_run(*held, index)
+                held = item
+            if held is not None:
+                index = self._encode_run(*held, index)
+            self.mp4.close(index)
+            self.webm.close(index)
         except BaseException as exc:  # re-raised in the rendering thread
             self._error = exc
             # Keep draining so the renderer never blocks on a full queue.
             while self._queue.get() is not None:
                 pass
+
+    def _encode_run(self, rgba: np.ndarray, run: int, index: int) -> int:
+        """Encode one frame shown for ``run`` frame times from ``index``; the next index.
+
+        A run longer than one frame is encoded twice, at its first and its last frame time
+        (the second costs next to nothing: it predicts all of itself from the first): every
+        player then holds it for its whole length, whether it times frames by their start
+        or by their duration, and a clip ending on a still frame lasts to its end.
+        """
+        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgba[:, :, :4]),
+                                           format="rgba")
+        yuv = frame.reformat(format="yuv420p")
+        first = run - 1 if run > 1 else 1
+        for video in (self.mp4, self.webm):
+            video.add(yuv, index, first)
+            if run > 1:
+                video.add(yuv, index + run - 1, 1)
+        self.encoded += 1 + (run > 1)
+        if self.gif_path is not None:
+            self._gif(rgba, index + run)
+        return index + run
 
     def _gif(self, rgba: np.ndarray, end: int) -> None:
         # Gif tick t shows the frame on screen at time t / gif_fps.

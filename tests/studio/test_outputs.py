@@ -58,7 +58,9 @@ def test_mp4_is_h264_yuv420p_faststart(built: Path, clip: int) -> None:
     assert (width, height) == (entry["width"], entry["height"])
     frame = 1 / 5  # the test quality's frame rate
     assert abs(duration - entry["duration_s"]) <= 2 * frame
-    assert abs(frames * frame - entry["duration_s"]) <= 2 * frame
+    # Held frames are encoded once (tests/studio/test_held_frames.py): never more frames
+    # than frame times, and a few at least.
+    assert 3 <= frames <= round(entry["duration_s"] / frame)
 
 
 @pytest.mark.parametrize("clip", [0, 1], ids=["alpha", "beta"])
@@ -72,7 +74,7 @@ def test_webm_is_vp9(built: Path, clip: int) -> None:
     assert codec in ("vp9", "libvpx-vp9")
     assert pix_fmt == "yuv420p"
     assert abs(duration - entry["duration_s"]) <= 2 / 5
-    assert abs(frames / 5 - entry["duration_s"]) <= 2 / 5
+    assert 3 <= frames <= round(entry["duration_s"] * 5)
 
 
 def test_poster_is_the_closing_frame(built: Path) -> None:

@@ -1,0 +1,121 @@
+"""Held frames: a still stretch is encoded once and still lasts its whole time when read back."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+from PIL import Image
+
+from studio.encode import Encoders
+
+WIDTH, HEIGHT, FPS = 64, 48, 5
+
+
+def _frame(grey: int) -> np.ndarray:
+    rgba = np.full((HEIGHT, WIDTH, 4), grey, np.uint8)
+    rgba[:, :, 3] = 255
+    return rgba
+
+
+def _shown(path: Path, fps: int) -> tuple[list[tuple[int, np.ndarray]], float]:
+    """Each decoded frame with the frame time it starts at, and the container's length."""
+    with av.open(str(path)) as container:
+        assert container.duration is not None
+        frames = [(round(float(f.time) * fps), f.to_ndarray(format="rgb24"))
+                  for f in container.decode(video=0)]
+        return frames, container.duration / av.time_base
+
+
+def _per_frame_time(frames: list[tuple[int, np.ndarray]], total: int) -> list[np.ndarray]:
+    """What a player shows at each frame time: every frame until the next one starts."""
+    out: list[np.ndarray] = []
+    for n, (start, pixels) in enumerate(frames):
+        end = frames[n + 1][0] if n + 1 < len(frames) else total
+        out.extend([pixels] * (end - start))
+    return out
+
+
+# Runs of (grey level, frame times): a still opening, single frames, a still in the middle
+# written in two pieces, and a long still ending the clip.
+RUNS = [(20, 4), (60, 1), (100, 1), (140, 3), (140, 5), (180, 1), (220, 12)]
+
+
+@pytest.mark.parametrize("video", ["mp4", "webm"])
+def test_a_still_stretch_is_encoded_once_and_lasts(tmp_path: Path, video: str) -> None:
+    encoders = Encoders(WIDTH, HEIGHT, FPS, tmp_path / "a.mp4", tmp_path / "a.webm",
+                        tmp_path / "a.gif")
+    for grey, times in RUNS:
+        encoders.write(_frame(grey), times)
+    encoders.close(tmp_path / "a.png")
+    total = sum(times for _, times in RUNS)
+    assert encoders.frames == total
+    # Runs of equal frames merge (the two pieces of 140 are one run); a run longer than one
+    # frame is encoded at its first and last frame time.
+    runs = [(20, 4), (60, 1), (100, 1), (140, 8), (180, 1), (220, 12)]
+    assert encoders.encoded == sum(1 + (t > 1) for _, t in runs) < total
+    frames, length = _shown(tmp_path / f"a.{video}", FPS)
+    assert len(frames) == encoders.encoded
+    assert length == pytest.approx(total / FPS, abs=1e-3)
+    shown = _per_frame_time(frames, total)
+    wanted = [grey for grey, times in RUNS for _ in range(times)]
+    assert len(shown) == total
+    for pixels, grey in zip(shown, wanted, strict=True):
+        assert abs(int(pixels.mean()) - grey) <= 3
+    with Image.open(tmp_path / "a.png") as poster:
+        assert poster.getpixel((0, 0)) == (220, 220, 220)
+
+
+def test_the_gif_holds_a_still_as_one_frame(tmp_path: Path) -> None:
+    encoders = Encoders(WIDTH, HEIGHT, FPS, tmp_path / "a.mp4", tmp_path / "a.webm",
+                        tmp_path / "a.gif")
+    for grey, times in RUNS:
+        encoders.write(_frame(grey), times)
+    encoders.close(tmp_path / "a.png")
+    with Image.open(tmp_path / "a.gif") as gif:
+        durations = []
+        for n in range(getattr(gif, "n_frames", 1)):
+            gif.seek(n)
+            durations.append(gif.info["duration"])
+    assert len(durations) == 6
+    assert sum(durations) == sum(times for _, times in RUNS) * 1000 // FPS
+
+
+def _cue_starts(vtt: str) -> list[float]:
+    starts = []
+    for line in vtt.splitlines():
+        if "-->" in line:
+            h, m, s = line.split("-->")[0].strip().split(":")
+            starts.append(int(h) * 3600 + int(m) * 60 + float(s))
+    return starts
+
+
+@pytest.mark.parametrize("video", ["mp4", "webm"])
+def test_seeking_to_a_step_shows_what_playing_shows(built: Path, video: str) -> None:
+    media = built / "media"
+    for entry in json.loads((media / "manifest.json").read_text())["clips"]:
+        path = media / entry["files"][video]
+        fps = 5  # the test quality's frame rate
+        total = round(entry["duration_s"] * fps)
+        frames, length = _shown(path, fps)
+        assert length == pytest.approx(entry["duration_s"], abs=1 / fps)
+        played = _per_frame_time(frames, total)
+        assert len(played) == total
+        starts = _cue_starts((media / entry["files"]["vtt"]).read_text())
+        assert len(starts) >= 3
+        with av.open(str(path)) as container:
+            stream = container.streams.video[0]
+            assert stream.time_base is not None
+            for start in starts:
+                tick = round(start * fps)
+                container.seek(int(start / stream.time_base), stream=stream, backward=True)
+                seen = None
+                for frame in container.decode(stream):
+                    if round(float(frame.time) * fps) > tick:
+                        break
+                    seen = frame.to_ndarray(format="rgb24")
+                assert seen is not None, (video, start)
+                assert np.array_equal(seen, played[min(tick, total - 1)]), (video, start)
