@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Generic, TypeVar
@@ -60,6 +61,9 @@ class TraceScene(Scene, Generic[T]):
     trace_type: ClassVar[type]
     theme_name: ClassVar[str | None] = None
     storyboard_dir: str | None = None
+    # Set by the studio to narrate a clip: called as each step starts with (index, name,
+    # caption), it returns the seconds that step must last at least (its speech and a breath).
+    narrator: Callable[[int, str, str], float] | None = None
 
     def __init__(self, *args: Any, trace: T | None = None, theme: Theme | None = None,
                  **kwargs: Any) -> None:
@@ -68,6 +72,7 @@ class TraceScene(Scene, Generic[T]):
         self.theme = theme or (THEMES[self.theme_name] if self.theme_name else theme_from_env())
         self.steps: list[Step] = []
         self._open: tuple[str, str, float] | None = None
+        self._spoken_s = 0.0
         self.caption_bar: CaptionBar | None = None
         self.code: CodeLine | None = None
         self.code_mark: VGroup | None = None
@@ -97,12 +102,13 @@ class TraceScene(Scene, Generic[T]):
             self.play(ReplacementTransform(self.caption_bar, bar), run_time=0.4)
         self.caption_bar = bar
         self._open = (name, caption, self.time - 0.4)
+        self._spoken_s = self.narrator(len(self.steps), name, caption) if self.narrator else 0.0
 
     def _close_step(self) -> None:
         if self._open is None:
             return
         name, caption, start = self._open
-        needed = len(caption) / READING_SPEED
+        needed = max(len(caption) / READING_SPEED, self._spoken_s)
         # Time advances in whole frames, so one wait can fall just short at a low frame rate.
         while self.time - start < needed - 1e-9:
             self.wait(max(needed - (self.time - start), 1 / config.frame_rate))

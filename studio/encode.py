@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import queue
 import threading
 from fractions import Fraction
@@ -12,7 +13,7 @@ import av
 import numpy as np
 from PIL import Image
 
-__all__ = ["GIF_MAX_FPS", "GIF_MAX_WIDTH", "Encoders"]
+__all__ = ["AUDIO_CODECS", "GIF_MAX_FPS", "GIF_MAX_WIDTH", "Encoders", "add_audio"]
 
 GIF_MAX_FPS = 10
 GIF_MAX_WIDTH = 480
@@ -209,3 +210,63 @@ class Encoders:
             durations.append(max(ms, 20))
         frames[0].save(path, format="GIF", save_all=True, append_images=frames[1:],
                        duration=durations, loop=0, optimize=False, disposal=1)
+
+
+# Audio: a narrated clip's track joins the finished video in a remux (video packets are copied,
+# never re-encoded), so the streaming encoders above stay as they are.
+
+AUDIO_CODECS = {"mp4": ("aac", "fltp", {"b": "96k"}), "webm": ("libopus", "flt", {"b": "64k"})}
+
+
+def add_audio(path: Path, samples: np.ndarray, rate: int) -> None:
+    """Give the video at ``path`` (.mp4 or .webm) one mono audio stream of ``samples``.
+
+    AAC in MP4, Opus in WebM, at ``rate`` Hz, starting at 0. The file is rewritten under a
+    temporary name beside it and renamed over it.
+    """
+    container = path.suffix.lstrip(".")
+    codec, sample_format, options = AUDIO_CODECS[container]
+    temporary = path.with_name(f".audio-{path.name}")
+    with av.open(str(path)) as source:
+        video_in = source.streams.video[0]
+        out: Any = av.open(str(temporary), "w", format=container,
+                           options={"movflags": "+faststart"} if container == "mp4" else {})
+        try:
+            video_out = out.add_stream_from_template(video_in)
+            audio: Any = out.add_stream(codec, rate=rate, layout="mono")
+            audio.format = sample_format
+            audio.codec_context.thread_count = 1
+            audio.options = options
+            packets = _audio_packets(audio, samples, rate)
+            # Interleave by time: each audio packet goes in before the first video packet
+            # that starts after it.
+            pending = list(packets)
+            for packet in source.demux(video_in):
+                if packet.dts is None:
+                    continue
+                when = float(packet.pts * packet.time_base) if packet.pts is not None else 0.0
+                while pending and float(pending[0].pts * pending[0].time_base) <= when:
+                    out.mux(pending.pop(0))
+                packet.stream = video_out
+                out.mux(packet)
+            for packet in pending:
+                out.mux(packet)
+        finally:
+            out.close()
+    os.replace(temporary, path)
+
+
+def _audio_packets(stream: Any, samples: np.ndarray, rate: int) -> list[Any]:
+    size = stream.codec_context.frame_size or 1024
+    packets: list[Any] = []
+    data = samples.astype(np.float32).reshape(1, -1)
+    for start in range(0, data.shape[1], size):
+        chunk = np.ascontiguousarray(data[:, start:start + size])
+        frame = av.AudioFrame.from_ndarray(chunk, format="fltp" if stream.format.name == "fltp"
+                                           else "flt", layout="mono")
+        frame.sample_rate = rate
+        frame.pts = start
+        frame.time_base = Fraction(1, rate)
+        packets.extend(stream.encode(frame))
+    packets.extend(stream.encode(None))
+    return packets

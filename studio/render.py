@@ -41,6 +41,10 @@ class RenderJob:
     theme: str
     media: str
     gif: bool
+    # Narration (studio/voice.py): "none" renders a silent clip, as before narration came.
+    voice: str = "none"
+    speak: tuple[tuple[str, str], ...] = ()  # step number or name -> the words to say
+    audio_dir: str | None = None  # a lecturer's recordings, one file per step
 
 
 @dataclass(frozen=True)
@@ -115,13 +119,15 @@ def _render(job: RenderJob, progress: Callable[[str, int], None] | None
     from scenes.registry import scene_class
     from scenes.theme import THEMES
     from studio.captions import srt_text, vtt_text
-    from studio.encode import Encoders
+    from studio.encode import Encoders, add_audio
     from studio.jsontext import standard_json
     from studio.presets import QUALITIES
     from studio.storyboard import contact_sheet
+    from studio.voice import SAMPLE_RATE, narrator_for
 
     quality = QUALITIES[job.quality]
     media = Path(job.media)
+    narrator = narrator_for(job.voice, media, job.speak, job.audio_dir)
     stage = new_stage(media, job.clip_id, job.hash, job.gif)
     scratch = Path(tempfile.mkdtemp(prefix=".render-", dir=media / job.clip_id))
     done = False
@@ -150,9 +156,14 @@ def _render(job: RenderJob, progress: Callable[[str, int], None] | None
             scene = scene_class(job.kind)(trace=trace, theme=THEMES[job.theme],
                                           renderer=renderer, random_seed=job.seed)
             scene.storyboard_dir = str(scratch / "steps")
+            scene.narrator = narrator
             scene.render()
         encoders.close(stage.path("poster"))
         steps = list(scene.steps)
+        if narrator is not None:
+            track = narrator.track([s.start for s in steps], encoders.duration_s)
+            add_audio(stage.path("mp4"), track, SAMPLE_RATE)
+            add_audio(stage.path("webm"), track, SAMPLE_RATE)
         stage.path("vtt").write_text(vtt_text(steps), encoding="utf-8")
         stage.path("srt").write_text(srt_text(steps), encoding="utf-8")
         stage.path("trace").write_text(standard_json(job.trace_json) + "\n", encoding="utf-8")
