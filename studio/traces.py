@@ -44,7 +44,8 @@ def trace_key(lesson: Lesson, clip: ClipSpec, root: Path = hashing.ROOT) -> str:
         path = hashing.module_path(module, root)
         assert path is not None
         digest.update(f"\0{module}\0".encode())
-        digest.update(hashing.read_source(path))
+        # The syntax tree, not the bytes: a comment in core/ neither re-traces nor re-renders.
+        digest.update(hashing.source_digest(module, path).encode())
     return digest.hexdigest()
 
 

@@ -88,7 +88,7 @@ def test_component_edit_rerenders_every_clip_that_uses_it(
 
     def edited(path: Path) -> bytes:
         data = real(path)
-        return data + b"\n# edited\n" if path.name == "caption_bar.py" else data
+        return data + b"\nEDITED = 1\n" if path.name == "caption_bar.py" else data
 
     monkeypatch.setattr(hashing, "read_source", edited)
     report = build(_options(tmp_path, media, gif=True))

@@ -111,15 +111,105 @@ def _hashes(lesson_path: Path) -> dict[str, str | None]:
     return {p.clip.id: p.hash for p in plan_clips(lesson, (), "test", "dark")}
 
 
-def _edit(monkeypatch: pytest.MonkeyPatch, suffix: str) -> None:
-    """Pretend a source file was edited, without touching the real file."""
+def _edit(monkeypatch: pytest.MonkeyPatch, suffix: str, added: bytes = b"\nEDITED = 1\n"
+          ) -> None:
+    """Pretend a source file was edited (``added`` appended), without touching the real file."""
     real = hashing.read_source
 
     def edited(path: Path) -> bytes:
         data = real(path)
-        return data + b"\n# edited\n" if path.as_posix().endswith(suffix) else data
+        return data + added if path.as_posix().endswith(suffix) else data
 
     monkeypatch.setattr(hashing, "read_source", edited)
+
+
+def _rewrite(monkeypatch: pytest.MonkeyPatch, suffix: str, old: bytes, new: bytes) -> None:
+    """Pretend one occurrence of ``old`` in a source file became ``new``."""
+    real = hashing.read_source
+
+    def edited(path: Path) -> bytes:
+        data = real(path)
+        if not path.as_posix().endswith(suffix):
+            return data
+        assert old in data, (suffix, old)
+        return data.replace(old, new, 1)
+
+    monkeypatch.setattr(hashing, "read_source", edited)
+
+
+COMPONENT = "scenes/components/caption_bar.py"
+
+
+@pytest.mark.parametrize(("old", "new"), [
+    (b'"""', b'"""Reworded: ', ),
+    (b"\n\n", b"\n# a comment on its own line\n\n"),
+    (b"from __future__ import annotations\n",
+     b"from __future__ import annotations  # trailing comment\n\n\n"),
+], ids=["docstring", "comment", "blank-lines"])
+def test_comments_docstrings_and_blank_lines_do_not_rehash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, old: bytes, new: bytes
+) -> None:
+    lesson = write_lesson(tmp_path)
+    before = _hashes(lesson)
+    _rewrite(monkeypatch, COMPONENT, old, new)
+    assert hashing.read_source(hashing.ROOT / COMPONENT) != (hashing.ROOT / COMPONENT
+                                                             ).read_bytes()
+    assert _hashes(lesson) == before
+
+
+@pytest.mark.parametrize(("old", "new"), [
+    (b"buff=0.2", b"buff=0.21"),  # a number that places the bar
+    (b"from scenes", b"import math\nfrom scenes"),  # an import: frames may depend on it
+    (b"super().__init__()", b"super().__init__()\n        self.z_index = 0"),
+], ids=["number", "import", "statement"])
+def test_every_code_edit_rehashes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, old: bytes, new: bytes
+) -> None:
+    lesson = write_lesson(tmp_path)
+    before = _hashes(lesson)
+    _rewrite(monkeypatch, COMPONENT, old, new)
+    after = _hashes(lesson)
+    assert all(after[c] != before[c] for c in before)
+
+
+def test_a_string_that_is_not_a_docstring_rehashes(tmp_path: Path) -> None:
+    source = tmp_path / "scenes" / "clip.py"
+    source.parent.mkdir()
+    (tmp_path / "scenes" / "__init__.py").write_text("")
+    source.write_text('"""Doc."""\nLABEL = "a"\n')
+    first = hashing.source_digest("scenes.clip", source)
+    source.write_text('"""Another doc."""\n\n# note\nLABEL = "a"  # same\n')
+    assert hashing.source_digest("scenes.clip", source) == first
+    source.write_text('"""Doc."""\nLABEL = "b"\n')
+    assert hashing.source_digest("scenes.clip", source) != first
+
+
+def test_parsed_facts_are_kept_in_media_and_reused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    facts = tmp_path / "media" / hashing.FACTS
+    lesson = write_lesson(tmp_path)
+    monkeypatch.setattr(hashing, "_known", {})
+    with hashing.memoised_closures(facts):
+        before = _hashes(lesson)
+    stored = json.loads(facts.read_text())
+    assert len(stored) > 10
+    # A fresh process parses nothing: every source it hashes is found in the file.
+    monkeypatch.setattr(hashing, "_known", {})
+
+    def no_parse(*args: object, **kwargs: object) -> object:
+        raise AssertionError("parsed a source the facts file already knew")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(hashing, "_tree_digest", no_parse)
+        with hashing.memoised_closures(facts):
+            assert _hashes(lesson) == before
+    # A damaged file is a miss, never an error, and is rewritten whole.
+    monkeypatch.setattr(hashing, "_known", {})
+    facts.write_text("{not json")
+    with hashing.memoised_closures(facts):
+        assert _hashes(lesson) == before
+    assert json.loads(facts.read_text()) == stored
 
 
 def test_component_edit_changes_every_clip_that_imports_it(
