@@ -23,7 +23,7 @@ from studio.guard import (
     prune_sets,
     remove_temporaries,
 )
-from studio.hashing import ClipInputs, clip_hash, import_closure, memoised_closures
+from studio.hashing import FACTS, ClipInputs, clip_hash, import_closure, memoised_closures
 from studio.manifest import ClipEntry, Manifest, read_manifest, write_manifest
 from studio.presets import DEFAULT_QUALITY, QUALITIES
 from studio.render import RenderJob, RenderResult, install_set, render_clip
@@ -344,7 +344,7 @@ def build(options: BuildOptions, log: Any = None) -> BuildReport:
     lesson = load_lesson(options.lesson)
     media = options.media.resolve()
     try:
-        with memoised_closures():
+        with memoised_closures(media / FACTS):
             return _build(options, lesson, media, log)
     except OSError as exc:
         raise fault(exc, media) from None
