@@ -84,6 +84,10 @@ class ClipSpec:
     # A code clip's snippet (see core/snippet.py) and the words an author gives per line.
     code: str | None = None
     say: dict[int, str] = field(default_factory=dict)
+    # Narration: the words to say for a step (by number from 1, or by name) instead of its
+    # caption, and a folder of a lecturer's recordings (one .wav or .flac per step).
+    speak: dict[str, str] = field(default_factory=dict)
+    audio: str | None = None
 
     def tensor(self, name: str) -> TensorSpec:
         for spec in self.tensors:
@@ -99,6 +103,7 @@ class Lesson:
     path: str
     title: str
     clips: tuple[ClipSpec, ...]
+    voice: str | None = None  # "joe" or "none"; None: the studio's default
 
     def clip(self, clip_id: str) -> ClipSpec:
         for clip in self.clips:
@@ -155,7 +160,8 @@ KINDS: dict[str, KindSchema] = {
     ),
 }
 
-COMMON_KEYS = ("id", "title", "kind", "seed", "tensors")
+COMMON_KEYS = ("id", "title", "kind", "seed", "tensors", "speak", "audio")
+VOICE_NAMES = ("joe", "none")
 CODE_KEYS = ("code", "say")
 NAME_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,31}")
 
@@ -391,8 +397,34 @@ def _clip(path: str, position: int, raw: Any, lesson_seed: int | None) -> ClipSp
         else:
             settings[key] = default
     code, say = _code(check, schema, raw)
+    speak, audio = _narration(check, path, raw)
     return ClipSpec(id=clip_id, title=title, kind=kind, seed=seed, tensors=tuple(tensors),
-                    settings=settings, source=path, code=code, say=say)
+                    settings=settings, source=path, code=code, say=say, speak=speak,
+                    audio=audio)
+
+
+def _narration(check: _Checker, path: str, raw: dict[str, Any]) -> tuple[dict[str, str],
+                                                                          str | None]:
+    """A clip's spoken words per step and its recordings folder (relative to the lesson)."""
+    raw_speak = raw.get("speak", {})
+    if not isinstance(raw_speak, dict):
+        check.fail("speak", "a table of step = words, e.g. { 2 = \"...\" } or "
+                            "{ closing = \"...\" }", raw_speak)
+    speak: dict[str, str] = {}
+    for key, words in raw_speak.items():
+        if not re.fullmatch(r"[1-9][0-9]{0,2}|[A-Za-z][A-Za-z0-9_-]{0,63}", key):
+            check.fail(f"speak.{key}", "a step number (1, 2, ...) or a step name", key)
+        speak[key] = check.text(f"speak.{key}", words, max_length=None)
+    audio = raw.get("audio")
+    if audio is None:
+        return speak, None
+    if not isinstance(audio, str) or not audio.strip():
+        check.fail("audio", "a folder of recordings, one .wav or .flac per step", audio)
+    folder = Path(path).parent / audio
+    if not folder.is_dir():
+        check.fail("audio", "a folder of recordings, one .wav or .flac per step, relative to "
+                            "the lesson file", audio)
+    return speak, str(folder.resolve())
 
 
 def _code(check: _Checker, schema: KindSchema,
@@ -437,9 +469,13 @@ def parse_lesson(text: str, path: str = "<lesson>") -> Lesson:
     except RecursionError:
         check.fail(None, "valid TOML with arrays and inline tables nested less deeply",
                    show=False)
-    unknown = sorted(set(data) - {"title", "seed", "clips"})
+    unknown = sorted(set(data) - {"title", "seed", "voice", "clips"})
     if unknown:
-        check.fail(unknown[0], "only the top-level keys title, seed and [[clips]]", unknown[0])
+        check.fail(unknown[0], "only the top-level keys title, seed, voice and [[clips]]",
+                   unknown[0])
+    voice = data.get("voice")
+    if voice is not None and voice not in VOICE_NAMES:
+        check.fail("voice", f"one of {', '.join(VOICE_NAMES)}", voice)
     title = check.text("title", data.get("title"))
     seed = data.get("seed")
     if seed is not None:
@@ -463,7 +499,7 @@ def parse_lesson(text: str, path: str = "<lesson>") -> Lesson:
             ref = clip.settings.get(key) if clip.kind == "summary" else None
             if ref is not None and (ref not in by_id or by_id[ref].kind != kind):
                 _Checker(path, clip.id).fail(key, f"the id of a {kind!r} clip in this lesson", ref)
-    return Lesson(path=path, title=title, clips=tuple(clips))
+    return Lesson(path=path, title=title, clips=tuple(clips), voice=voice)
 
 
 def load_lesson(path: str | Path | None = None) -> Lesson:
