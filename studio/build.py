@@ -36,6 +36,7 @@ __all__ = [
     "ClipStatus",
     "build",
     "default_media_dir",
+    "longest_first",
     "plan_clips",
     "refresh_traces",
 ]
@@ -197,6 +198,19 @@ def mark_stale(plans: list[ClipPlan], manifest: Manifest, media: Path, gif: bool
         if plan.problem is None:
             plan.reason = _stale_reason(plan, manifest.clips.get(plan.clip.id), media, gif,
                                         force)
+
+
+def longest_first(plans: list[ClipPlan], manifest: Manifest) -> list[ClipPlan]:
+    """Render order for balanced workers: longest clips first, by their last build's length.
+
+    A clip never built yet may be long, so it goes first; ties keep lesson order. Started
+    last, a long clip would keep one worker busy while the others sit idle.
+    """
+    def length(plan: ClipPlan) -> float:
+        entry = manifest.clips.get(plan.clip.id)
+        return entry.duration_s if entry is not None else float("inf")
+
+    return sorted(plans, key=length, reverse=True)
 
 
 # Worker side: one process renders many clips, so manim and torch load once per worker.
@@ -415,7 +429,8 @@ def _build_locked(options: BuildOptions, lesson: Lesson, media: Path, plans: lis
             jobs = [RenderJob(clip_id=p.clip.id, title=p.clip.title, kind=p.clip.kind,
                               seed=p.clip.seed, trace_json=p.trace_json or "",
                               hash=p.hash or "", quality=options.quality, theme=options.theme,
-                              media=str(media), gif=options.gif) for p in todo]
+                              media=str(media), gif=options.gif)
+                    for p in longest_first(todo, manifest)]
             own = None
             if pool is None:  # the first look saw nothing to do; another build undid that
                 pool = own = WorkerPool(min(options.jobs or os.cpu_count() or 1, len(jobs)))
