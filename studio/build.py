@@ -28,6 +28,7 @@ from studio.manifest import ClipEntry, Manifest, read_manifest, write_manifest
 from studio.presets import DEFAULT_QUALITY, QUALITIES
 from studio.render import RenderJob, RenderResult, install_set, render_clip
 from studio.traces import load_cache, save_cache, trace_key
+from studio.voice import choose_voice, job_narration, narrated_hash, using_voice
 
 __all__ = [
     "BuildOptions",
@@ -59,6 +60,7 @@ class BuildOptions:
     jobs: int = 0  # 0: one per core
     force: bool = False
     gif: bool = False
+    voice: str | None = None  # "joe" or "none"; None: the lesson's, else joe when installed
     media: Path = field(default_factory=default_media_dir)
 
 
@@ -163,7 +165,7 @@ def _hash(plan: ClipPlan, quality: str, theme: str) -> str:
     inputs = ClipInputs(clip_id=plan.clip.id, scene=f"{module}:{cls}",
                         modules=tuple(import_closure(module)), trace_json=plan.trace_json,
                         quality=quality, theme=theme)
-    return clip_hash(inputs)
+    return narrated_hash(clip_hash(inputs), plan.clip)
 
 
 def refresh_traces(lesson: Lesson, plans: list[ClipPlan], quality: str, theme: str) -> None:
@@ -357,8 +359,11 @@ def build(options: BuildOptions, log: Any = None) -> BuildReport:
     log = log if log is not None else sys.stderr
     lesson = load_lesson(options.lesson)
     media = options.media.resolve()
+    voice, note = choose_voice(options.voice, lesson)
+    if note is not None:
+        print(f"torchreel: {note}", file=log)
     try:
-        with memoised_closures(media / FACTS):
+        with memoised_closures(media / FACTS), using_voice(voice):
             return _build(options, lesson, media, log)
     except OSError as exc:
         raise fault(exc, media) from None
@@ -429,7 +434,7 @@ def _build_locked(options: BuildOptions, lesson: Lesson, media: Path, plans: lis
             jobs = [RenderJob(clip_id=p.clip.id, title=p.clip.title, kind=p.clip.kind,
                               seed=p.clip.seed, trace_json=p.trace_json or "",
                               hash=p.hash or "", quality=options.quality, theme=options.theme,
-                              media=str(media), gif=options.gif)
+                              media=str(media), gif=options.gif, **job_narration(p.clip))
                     for p in longest_first(todo, manifest)]
             own = None
             if pool is None:  # the first look saw nothing to do; another build undid that

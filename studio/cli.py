@@ -52,6 +52,9 @@ def _add_build(parser: argparse.ArgumentParser, *, jobs: bool = True) -> None:
                         help="low 480p15 (default), medium 720p30, high 1080p60, 4k 2160p60")
     parser.add_argument("--theme", choices=("dark", "light"), default="dark",
                         help="colour theme (default: dark)")
+    parser.add_argument("--voice", choices=("joe", "none"), default=None,
+                        help="narrate every step with this voice, or none for silent clips "
+                             "(default: the lesson's voice, else joe when installed)")
     if jobs:
         parser.add_argument("--jobs", "-j", type=_jobs, default=0, metavar="N",
                             help=f"clips rendered at once (default: cores, {os.cpu_count()})")
@@ -64,7 +67,7 @@ def _options(args: argparse.Namespace) -> object:
     from studio.build import BuildOptions
 
     return BuildOptions(lesson=args.lesson, clips=tuple(args.clips), quality=args.quality,
-                        theme=args.theme, jobs=getattr(args, "jobs", 0),
+                        theme=args.theme, voice=args.voice, jobs=getattr(args, "jobs", 0),
                         force=getattr(args, "force", False), gif=getattr(args, "gif", False),
                         media=args.media)
 

@@ -10,6 +10,7 @@ from studio.build import BuildOptions, mark_stale, plan_clips
 from studio.hashing import memoised_closures
 from studio.manifest import read_manifest
 from studio.traces import load_cache
+from studio.voice import choose_voice, using_voice
 
 __all__ = ["list_clips"]
 
@@ -22,7 +23,8 @@ def list_clips(options: BuildOptions, out: Any = None) -> list[tuple[str, str]]:
     lesson = load_lesson(options.lesson)
     media = options.media.resolve()
     # The trace cache is read, never written: `list` changes nothing on disk.
-    with memoised_closures():
+    voice, _ = choose_voice(options.voice, lesson)
+    with memoised_closures(), using_voice(voice):
         plans = plan_clips(lesson, options.clips, options.quality, options.theme,
                            load_cache(media))
     manifest = read_manifest(media)

@@ -7,7 +7,9 @@ import hashlib
 import os
 import tempfile
 import wave
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import metadata
@@ -16,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from core.lesson import ClipSpec, Lesson, LessonError
 from core.spoken import spoken
 
 __all__ = [
@@ -26,10 +29,16 @@ __all__ = [
     "VOICES",
     "Narrator",
     "VoiceError",
+    "choose_voice",
     "default_voice",
     "engine_id",
+    "job_narration",
+    "narrated_hash",
+    "narrator_for",
     "recorded_files",
     "silent_reason",
+    "using_voice",
+    "voice_in_use",
     "voice_key",
 ]
 
@@ -261,3 +270,60 @@ def narrator_for(voice: str, media: Path, speak: Sequence[tuple[str, str]],
         return None
     return Narrator(voice, media, dict(speak), Path(audio_dir) if audio_dir else None,
                     synthesise)
+
+
+# The build's side: which voice a build uses, and what it adds to a clip's hash.
+
+_in_use: ContextVar[str] = ContextVar("torchreel_voice", default=NO_VOICE)
+
+
+def choose_voice(asked: str | None, lesson: Lesson) -> tuple[str, str | None]:
+    """The voice of a build (``--voice``, else the lesson's ``voice``, else the default) and
+    the one line to print when the default falls back to silence.
+
+    Raises :class:`LessonError` when a voice was asked for by name and cannot speak here.
+    """
+    named = asked or lesson.voice
+    if named == NO_VOICE:
+        return NO_VOICE, None
+    voice = named or "joe"
+    reason = silent_reason(voice)
+    if reason is None:
+        return voice, None
+    if named is None:
+        return NO_VOICE, f"rendering silent clips: {reason}"
+    where = "--voice" if asked else f"{lesson.path}: key 'voice'"
+    raise LessonError(f"{where}: voice {voice!r} cannot speak here: {reason}")
+
+
+@contextmanager
+def using_voice(voice: str) -> Iterator[None]:
+    """Hash (and render) with ``voice`` while the block runs."""
+    token = _in_use.set(voice)
+    try:
+        yield
+    finally:
+        _in_use.reset(token)
+
+
+def voice_in_use() -> str:
+    return _in_use.get()
+
+
+def narrated_hash(base: str, clip: ClipSpec) -> str:
+    """A clip's hash with its narration: unchanged for a silent clip, so ``--voice none``
+    renders what a build before narration rendered."""
+    voice = voice_in_use()
+    if voice == NO_VOICE:
+        return base
+    key = voice_key(voice, sorted(clip.speak.items()), clip.audio)
+    return hashlib.sha256(f"{base}\0narration\0{key}".encode()).hexdigest()
+
+
+def job_narration(clip: ClipSpec) -> dict[str, Any]:
+    """The narration fields of a clip's render job."""
+    voice = voice_in_use()
+    if voice == NO_VOICE:
+        return {}
+    return {"voice": voice, "speak": tuple(sorted(clip.speak.items())),
+            "audio_dir": clip.audio}
