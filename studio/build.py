@@ -62,6 +62,8 @@ class BuildOptions:
     gif: bool = False
     voice: str | None = None  # "joe" or "none"; None: the lesson's, else joe when installed
     media: Path = field(default_factory=default_media_dir)
+    scheduler: str | None = None  # a Dask scheduler address or "local:N" (studio.cluster)
+    cache: Path | None = None  # a shared store of rendered clips (studio.cache)
 
 
 @dataclass
@@ -189,6 +191,8 @@ def _stale_reason(plan: ClipPlan, entry: ClipEntry | None, media: Path, gif: boo
         return f"missing {', '.join(missing)}"
     if "storyboard" not in entry.files:
         return "no storyboard"
+    if "chapters" not in entry.files:
+        return "no chapters"
     if gif and "gif" not in entry.files:
         return "gif requested"
     return None
@@ -276,6 +280,7 @@ class _Progress:
                              console=Console(stderr=True), transient=False)
         self.total = self.bars.add_task("clips", total=len(plans))
         self.tasks = {}
+        self.hosts: dict[str, str] = {}
         for plan in plans:
             old = manifest.clips.get(plan.clip.id)
             # Frame totals are known only after a first render; until then the bar is a pulse.
@@ -295,12 +300,18 @@ class _Progress:
         self.bars.start_task(task)
         self.bars.update(task, completed=count)
 
+    def where(self, clip_id: str, worker: str) -> None:
+        """Name the cluster worker (or the cache) a clip is coming from."""
+        self.hosts[clip_id] = worker
+        self.bars.update(self.tasks[clip_id], description=f"  {clip_id} on {worker}")
+
     def done(self, clip_id: str, ok: bool) -> None:
         task = self.tasks[clip_id]
         self.bars.start_task(task)
         frames = next(t for t in self.bars.tasks if t.id == task).completed or 1
+        host = f" on {self.hosts[clip_id]}" if clip_id in self.hosts else ""
         self.bars.update(task, total=frames, completed=frames,
-                         description=f"  {clip_id} {'done' if ok else 'FAILED'}")
+                         description=f"  {clip_id}{host} {'done' if ok else 'FAILED'}")
         self.bars.advance(self.total)
 
 
@@ -380,10 +391,17 @@ def _build(options: BuildOptions, lesson: Lesson, media: Path, log: Any) -> Buil
     # A first look without the lock: if anything may need rendering, start the workers now,
     # so they import manim and torch while this process traces and waits for the lock.
     mark_stale(plans, read_manifest(media), media, options.gif, options.force)
-    likely = sum(p.problem is None and p.reason is not None for p in plans)
-    pool = WorkerPool(min(options.jobs or os.cpu_count() or 1, likely)) if likely else None
+    store = None
+    if options.cache is not None:
+        from studio.cache import open_cache
+
+        store = open_cache(options.cache)
+    likely = sum(p.problem is None and p.reason is not None
+                 and not (store is not None and store.has(p.hash, options.gif)) for p in plans)
+    pool = _pool(options, likely) if likely else None
     try:
-        report = _build_locked(options, lesson, media, plans, cache, cached_before, pool, log)
+        report = _build_locked(options, lesson, media, plans, cache, cached_before, pool, log,
+                               store)
     except BaseException:
         if pool is not None:
             pool.close(abort=True)
@@ -393,9 +411,18 @@ def _build(options: BuildOptions, lesson: Lesson, media: Path, log: Any) -> Buil
     return report
 
 
+def _pool(options: BuildOptions, jobs: int) -> Any:
+    """This machine's worker processes, or the Dask cluster of ``--scheduler``."""
+    if options.scheduler is not None:
+        from studio.cluster import ClusterPool
+
+        return ClusterPool(options.scheduler)
+    return WorkerPool(min(options.jobs or os.cpu_count() or 1, jobs))
+
+
 def _build_locked(options: BuildOptions, lesson: Lesson, media: Path, plans: list[ClipPlan],
                   cache: dict[str, dict[str, str]], cached_before: str,
-                  pool: WorkerPool | None, log: Any) -> BuildReport:
+                  pool: Any, log: Any, store: Any = None) -> BuildReport:
     quality = QUALITIES[options.quality]
     trace_missing(lesson, plans, options.quality, options.theme, cache)
     order = [c.id for c in lesson.clips]
@@ -437,12 +464,6 @@ def _build_locked(options: BuildOptions, lesson: Lesson, media: Path, plans: lis
                               media=str(media), gif=options.gif, **job_narration(p.clip))
                     for p in longest_first(todo, manifest)]
             own = None
-            if pool is None:  # the first look saw nothing to do; another build undid that
-                pool = own = WorkerPool(min(options.jobs or os.cpu_count() or 1, len(jobs)))
-            workers = pool.workers
-            print(f"torchreel: rendering {len(jobs)} clip(s) at {options.quality} "
-                  f"({quality.width}x{quality.height}, {quality.fps} fps) with "
-                  f"{workers} worker(s)", file=log)
             with _Progress(todo, manifest, quality.fps) as show:
 
                 def on_result(result: RenderResult) -> None:
@@ -456,16 +477,32 @@ def _build_locked(options: BuildOptions, lesson: Lesson, media: Path, plans: lis
                         manifest.clips[entry.id] = entry
                         write_manifest(media, manifest, order)
                         rendered.append(entry.id)
-                        statuses[clip.id] = ClipStatus(clip.id, clip.title, "rendered",
-                                                       seconds=result.seconds,
-                                                       duration_s=entry.duration_s)
+                        statuses[clip.id] = ClipStatus(
+                            clip.id, clip.title, "rendered",
+                            "copied from cache" if result.where == "cache" else result.where,
+                            seconds=result.seconds, duration_s=entry.duration_s)
+                        if store is not None and result.where != "cache":
+                            store.keep(media, result.entry, options.gif)
                     else:
                         statuses[clip.id] = ClipStatus(clip.id, clip.title, "failed",
                                                        result.error or "", result.seconds)
+                    if result.where:
+                        show.where(result.clip_id, result.where)
                     show.done(result.clip_id, result.entry is not None)
 
+                if store is not None:
+                    jobs = store.serve(jobs, media, on_result)
+                    for warning in store.warnings:
+                        print(f"torchreel: warning: {warning}", file=log)
+                if jobs and pool is None:  # the first look saw nothing to do; another build
+                    pool = own = _pool(options, len(jobs))  # undid that, or the cache failed
+                if jobs:
+                    print(f"torchreel: rendering {len(jobs)} clip(s) at {options.quality} "
+                          f"({quality.width}x{quality.height}, {quality.fps} fps) with "
+                          f"{pool.workers} worker(s)", file=log)
                 try:
-                    pool.run(jobs, on_result, show)
+                    if jobs:
+                        pool.run(jobs, on_result, show)
                 except BaseException:
                     if own is not None:
                         own.close(abort=True)
@@ -475,7 +512,7 @@ def _build_locked(options: BuildOptions, lesson: Lesson, media: Path, plans: lis
         write_manifest(media, manifest, order)
         from studio.gallery import write_gallery
 
-        write_gallery(media, manifest, order, lesson.title)
+        write_gallery(media, manifest, order, lesson.title, options.theme)
         # Only now may the sets the manifest stopped naming go: the gallery no longer names them.
         prune_sets(media, {i: {manifest.clips[i].set_name} if i in manifest.clips else set()
                            for i in order})

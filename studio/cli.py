@@ -61,6 +61,19 @@ def _add_build(parser: argparse.ArgumentParser, *, jobs: bool = True) -> None:
         parser.add_argument("--force", action="store_true",
                             help="render even the clips that are up to date")
         parser.add_argument("--gif", action="store_true", help="also write an animated GIF")
+        parser.add_argument("--scheduler", type=_scheduler, default=None, metavar="ADDRESS",
+                            help="render on a Dask cluster: its scheduler's address "
+                                 "(tcp://HOST:8786), or local:N for N worker processes here")
+        parser.add_argument("--cache", type=Path, default=None, metavar="DIR",
+                            help="a folder of rendered clips shared by builds and machines: "
+                                 "a clip it holds is copied, not rendered, and each new "
+                                 "render is added")
+
+
+def _scheduler(text: str) -> str:
+    from studio.cluster import scheduler_arg
+
+    return scheduler_arg(text)
 
 
 def _options(args: argparse.Namespace) -> object:
@@ -69,7 +82,8 @@ def _options(args: argparse.Namespace) -> object:
     return BuildOptions(lesson=args.lesson, clips=tuple(args.clips), quality=args.quality,
                         theme=args.theme, voice=args.voice, jobs=getattr(args, "jobs", 0),
                         force=getattr(args, "force", False), gif=getattr(args, "gif", False),
-                        media=args.media)
+                        media=args.media, scheduler=getattr(args, "scheduler", None),
+                        cache=getattr(args, "cache", None))
 
 
 def _trace(args: argparse.Namespace) -> int:
@@ -233,6 +247,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     Every message is printed through :func:`core.text.shown`, so a file name or value holding
     a newline or a bidi override still makes one line in reading order.
     """
+    from studio.cluster import ClusterError
     from studio.guard import MediaError
 
     args = build_parser().parse_args(argv)
@@ -241,7 +256,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LessonError as exc:
         print(f"torchreel: {shown(str(exc))}", file=sys.stderr)
         return 2
-    except MediaError as exc:
+    except (MediaError, ClusterError) as exc:
         print(f"torchreel: {shown(str(exc))}", file=sys.stderr)
         return exc.status
     except BrokenPipeError:
