@@ -37,6 +37,7 @@ __all__ = [
     "narrator_for",
     "recorded_files",
     "silent_reason",
+    "trimmed",
     "using_voice",
     "voice_in_use",
     "voice_key",
@@ -189,6 +190,15 @@ def _read_wav(path: Path) -> np.ndarray:
     return pcm.astype(np.float32) / 32767.0
 
 
+def trimmed(samples: np.ndarray, floor: float = 0.01, margin_s: float = 0.02) -> np.ndarray:
+    """Without the near-silence at either end (a margin kept), so speech starts on its cue."""
+    loud = np.flatnonzero(np.abs(samples) > floor)
+    if not len(loud):
+        return samples[:0]
+    margin = round(margin_s * SAMPLE_RATE)
+    return samples[max(0, loud[0] - margin):loud[-1] + 1 + margin]
+
+
 @dataclass
 class Narrator:
     """Speaks each step of one clip as the scene starts it, and lays the speech on a track.
@@ -217,6 +227,7 @@ class Narrator:
         else:
             text = self.speak.get(str(index + 1)) or self.speak.get(name) or spoken(caption)
             samples = self._speech(text)
+        samples = trimmed(samples)
         self.clips.append(samples)
         self.texts.append(text)
         return len(samples) / SAMPLE_RATE + BREATH_S if len(samples) else 0.0
