@@ -384,8 +384,9 @@ def _build(options: BuildOptions, lesson: Lesson, media: Path, log: Any) -> Buil
     check_clip_dirs(media, [c.id for c in _selected(lesson, options.clips)])
     cache = load_cache(media)
     cached_before = json.dumps(cache, sort_keys=True)
+    # With a shared --cache, trace now: a clip the cache holds then starts no render worker.
     plans = plan_clips(lesson, options.clips, options.quality, options.theme, cache,
-                       trace_misses=False)
+                       trace_misses=options.cache is not None)
     # A first look without the lock: if anything may need rendering, start the workers now,
     # so they import manim and torch while this process traces and waits for the lock.
     mark_stale(plans, read_manifest(media), media, options.gif, options.force)

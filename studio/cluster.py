@@ -90,6 +90,23 @@ def worker_versions() -> dict[str, str]:
             "manim": metadata.version("manim"), "torch": metadata.version("torch")}
 
 
+def _report_versions() -> dict[str, str]:
+    """Run on each worker by the client: what that worker would render with."""
+    return worker_versions()
+
+
+def _warm() -> None:
+    """Run on each worker on connect: import the renderer in the background, so the first clip
+    does not pay for it (a thread, so the worker keeps answering its scheduler meanwhile)."""
+
+    def imports() -> None:
+        import manim  # noqa: F401
+
+        import studio.render  # noqa: F401
+
+    threading.Thread(target=imports, daemon=True).start()
+
+
 def _versions_text(versions: dict[str, str]) -> str:
     return ", ".join(f"{name} {version}" for name, version in sorted(versions.items()))
 
@@ -250,9 +267,10 @@ class ClusterPool:
                                f"in {WORKER_WAIT_S} s (start one with `dask worker "
                                f"{self.scheduler} --nthreads 1`)") from None
         ours = worker_versions()
-        for address, theirs in sorted(self.client.run(worker_versions).items()):
+        for address, theirs in sorted(self.client.run(_report_versions).items()):
             if theirs != ours:
                 raise ClusterError(mismatch(address, theirs, ours))
+        self.client.run(_warm)
         return len(self.client.scheduler_info(n_workers=-1)["workers"])
 
     def _drain(self, show: Any, where: dict[str, str]) -> None:
