@@ -30,6 +30,7 @@ __all__ = [
     "VOICES",
     "Narrator",
     "VoiceError",
+    "check_recordings",
     "choose_voice",
     "default_voice",
     "engine_id",
@@ -336,8 +337,31 @@ def narrated_hash(base: str, clip: ClipSpec) -> str:
     voice = voice_in_use()
     if voice == NO_VOICE:
         return base
+    if clip.audio is not None:
+        check_recordings(clip)
     key = voice_key(voice, sorted(clip.speak.items()), clip.audio)
     return hashlib.sha256(f"{base}\0narration\0{key}".encode()).hexdigest()
+
+
+def check_recordings(clip: ClipSpec) -> None:
+    """Refuse, before anything renders, a recordings folder with no recording or with a file
+    that holds no audio; one line naming the lesson, the clip, the step and the file."""
+    assert clip.audio is not None
+    where = f"{clip.source}: clip {clip.id!r}: key 'audio'"
+    files = recorded_files(Path(clip.audio))
+    if not files:
+        raise LessonError(f"{where}: expected one {' or '.join(RECORDED_SUFFIXES)} file per "
+                          f"step in {clip.audio}, found none")
+    import av
+
+    for step, path in enumerate(files, 1):
+        try:
+            with av.open(str(path)) as container:
+                if not container.streams.audio:
+                    raise ValueError("no audio stream")
+        except Exception as exc:
+            raise LessonError(f"{where}: step {step}: {path.name} is not readable audio "
+                              f"({' '.join(str(exc).split())})") from None
 
 
 def job_narration(clip: ClipSpec) -> dict[str, Any]:

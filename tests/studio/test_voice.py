@@ -226,6 +226,28 @@ def test_an_unreadable_recording_names_the_step_and_file(tmp_path: Path) -> None
     assert "01.wav" in message and "step 1 ('intro')" in message and "\n" not in message
 
 
+def test_a_lesson_s_recordings_reach_the_render_job_or_are_refused(tmp_path: Path) -> None:
+    from studio.voice import job_narration, narrated_hash
+
+    folder = tmp_path / "narration" / "alpha"
+    folder.mkdir(parents=True)
+    path = tmp_path / "l.toml"
+    text = ONE_CLIP + 'audio = "narration/alpha/"\n'
+    clip = parse_lesson(text, str(path)).clips[0]
+    with using_voice("joe"):
+        with pytest.raises(LessonError, match=r"key 'audio': expected one \.wav or \.flac"):
+            narrated_hash("0" * 64, clip)
+        (folder / "01.wav").write_bytes(b"RIFF but not audio")
+        with pytest.raises(LessonError) as error:
+            narrated_hash("0" * 64, clip)
+        assert "step 1: 01.wav is not readable audio" in str(error.value)
+        _record(folder / "01.wav", 0.5, 48_000, "pcm_s16le")
+        before = narrated_hash("0" * 64, clip)
+        assert job_narration(clip)["audio_dir"] == str(folder.resolve())
+        _record(folder / "01.wav", 0.6, 48_000, "pcm_s16le")  # a new take: a new hash
+        assert narrated_hash("0" * 64, clip) != before
+
+
 # Containers
 
 
