@@ -42,13 +42,13 @@ _OPERATORS = {
     "×": "times", "·": "times", "≠": "is not", "≤": "at most", "≥": "at least", "≈": "about",
     "Σ": "the sum of", "∑": "the sum of", "√": "the square root of", "∞": "infinity",
     "σ": "sigma", "μ": "mu", "α": "alpha", "β": "beta", "λ": "lambda", "θ": "theta",
-    "…": "...", "−": "minus",
+    "…": "...", "−": "minus", "&": "and",
 }
 
 _TOKEN = re.compile(r"""
     (?P<number>\d+(?:\.\d+|\.(?=[,\])]))?(?:[eE][+-]?\d+)?)
   | (?P<name>[A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z][A-Za-z0-9]*)*(?:'[a-z]+)?)
-  | (?P<op>\*\*|//|==|!=|<=|>=|->|\+=|-=|\*=|[-+*/@%=<>(),\[\]:;.?!"'{}])
+  | (?P<op>\*\*|//|==|!=|<=|>=|->|\+=|-=|\*=|[-+*/@%=<>(),\[\]:;.?!"'{}&])
   | (?P<space>\s+)
   | (?P<other>.)
 """, re.VERBOSE)

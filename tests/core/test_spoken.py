@@ -116,8 +116,9 @@ def test_dimension_counts() -> None:
     ("x² ≤ 4", "x squared at most four"),
     ("passed through σ.", "passed through sigma."),
     ("a ≠ b × c", "a is not b times c"),
+    ("view & reshape", "view and reshape"),
 ], ids=["times", "matmul", "minus", "equals", "shapes", "sigma-sum", "square", "sigma",
-        "unicode-ops"])
+        "unicode-ops", "ampersand"])
 def test_operators_and_math(written: str, said: str) -> None:
     assert spoken(written) == said
 
