@@ -34,6 +34,9 @@ def made_text(text: str, font: str, size: float, color: str, weight: str = "NORM
     made = _MADE.get(key)
     if made is None:
         made = Text(text, font=font, font_size=size, color=color, weight=weight)
+        # The SVG's own tree of groups, a second set of mobjects beside the letters (about
+        # four per letter), kept for Tex's substring lookups: Text never reads it again.
+        made.id_to_vgroup_dict = {}
         for part in made.get_family():
             if getattr(part, "path_obj", None) is not None:
                 setattr(part, "path_obj", None)  # noqa: B010 - not every Mobject has it

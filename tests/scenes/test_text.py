@@ -24,7 +24,9 @@ def test_a_made_text_has_manims_points_and_no_svg_paths() -> None:
             assert np.array_equal(a, b)
         assert made.get_color() == fresh.get_color()
         assert all(getattr(m, "path_obj", None) is None for m in made.get_family())
+        assert made.id_to_vgroup_dict == {}
     assert any(getattr(m, "path_obj", None) is not None for m in fresh.get_family())
+    assert fresh.id_to_vgroup_dict
 
 
 def test_each_call_gets_its_own_copy() -> None:
