@@ -191,3 +191,47 @@ def test_bad_scheduler_argument_is_a_usage_error(text: str, tmp_path: Path) -> N
         main(["render", "--lesson", str(lesson), "--scheduler", text])
     assert usage.value.code == 2
     assert not (tmp_path / "media").exists()
+
+
+def test_failed_render_on_a_worker_is_reported_with_its_log_here(
+        cluster: str, tmp_path: Path) -> None:
+    from distributed import Client
+
+    from studio.cluster import Shipped, render_on_worker, unpack, worker_versions
+    from studio.render import RenderJob
+
+    (tmp_path / "alpha").mkdir()
+    job = RenderJob(clip_id="alpha", title="Alpha", kind="code", seed=0, trace_json="{}",
+                    hash="0" * 64, quality="test", theme="dark", media=str(tmp_path), gif=False)
+    with Client(cluster) as client:
+        shipped: Shipped = client.submit(render_on_worker, job, worker_versions(),
+                                         pure=False).result()
+    assert shipped.entry is None and shipped.error and "\n" not in shipped.error
+    assert shipped.log is not None and "Traceback" in shipped.log
+    result = unpack(shipped, job)
+    log = tmp_path / "alpha" / "error.log"
+    assert result.entry is None and result.error is not None
+    assert result.error.endswith(f"on {shipped.worker} (details: {log})")
+    assert log.read_text(encoding="utf-8") == shipped.log
+    assert sorted(p.name for p in (tmp_path / "alpha").iterdir()) == ["error.log"]
+
+
+def test_a_file_that_arrives_changed_is_not_installed(tmp_path: Path) -> None:
+    import hashlib
+
+    from studio.cluster import Shipped, unpack
+    from studio.manifest import OPTIONAL_FILES, REQUIRED_FILES
+    from studio.render import RenderJob
+
+    (tmp_path / "alpha").mkdir()
+    job = RenderJob(clip_id="alpha", title="Alpha", kind="code", seed=0, trace_json="{}",
+                    hash="0" * 64, quality="test", theme="dark", media=str(tmp_path), gif=False)
+    keys = [k for k in (*REQUIRED_FILES, *OPTIONAL_FILES) if k != "gif"]
+    files = {k: (k.encode(), hashlib.sha256(k.encode()).hexdigest()) for k in keys}
+    files["mp4"] = (b"changed on the way", files["mp4"][1])
+    entry = {"id": "alpha", "title": "Alpha", "hash": "0" * 64, "duration_s": 1.0,
+             "width": 256, "height": 144, "files": {}}
+    result = unpack(Shipped("alpha", "tcp://w", 1.0, entry=entry, files=files), job)
+    assert result.entry is None and result.error is not None
+    assert "mp4 arrived with another checksum" in result.error
+    assert list((tmp_path / "alpha").iterdir()) == []  # its stage is gone
