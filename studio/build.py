@@ -191,6 +191,8 @@ def _stale_reason(plan: ClipPlan, entry: ClipEntry | None, media: Path, gif: boo
         return f"missing {', '.join(missing)}"
     if "storyboard" not in entry.files:
         return "no storyboard"
+    if "chapters" not in entry.files:
+        return "no chapters"
     if gif and "gif" not in entry.files:
         return "gif requested"
     return None
@@ -511,7 +513,7 @@ def _build_locked(options: BuildOptions, lesson: Lesson, media: Path, plans: lis
         write_manifest(media, manifest, order)
         from studio.gallery import write_gallery
 
-        write_gallery(media, manifest, order, lesson.title)
+        write_gallery(media, manifest, order, lesson.title, options.theme)
         # Only now may the sets the manifest stopped naming go: the gallery no longer names them.
         prune_sets(media, {i: {manifest.clips[i].set_name} if i in manifest.clips else set()
                            for i in order})

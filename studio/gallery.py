@@ -1,4 +1,4 @@
-"""media/index.html: a static, offline page with every built clip, its captions and an embed."""
+"""media/index.html and present.html: static, offline pages of every built clip, in its theme."""
 
 from __future__ import annotations
 
@@ -7,44 +7,30 @@ from pathlib import Path
 
 from studio.files import atomic_write_text
 from studio.manifest import ClipEntry, Manifest
+from studio.present import asset, ordered_ids, palette_css, present_html
 
-__all__ = ["embed_snippet", "gallery_html", "write_gallery"]
-
-STYLE = """
-body { font-family: "DejaVu Sans", sans-serif; margin: 2rem auto; max-width: 60rem;
-       background: #15181D; color: #F2F2F2; }
-figure { margin: 0 0 2.5rem; }
-video { width: 100%; background: #000; }
-figcaption h2 { font-size: 1.2rem; margin: .6rem 0; }
-textarea { width: 100%; height: 6.5rem; font-family: "DejaVu Sans Mono", monospace;
-           font-size: .8rem; background: #242932; color: #F2F2F2; border: 0; }
-button { margin-top: .3rem; }
-"""
-
-SCRIPT = """
-for (const button of document.querySelectorAll("button[data-copy]")) {
-  button.addEventListener("click", () => {
-    const area = document.getElementById(button.dataset.copy);
-    area.select();
-    const done = () => { button.textContent = "Copied"; };
-    if (navigator.clipboard) { navigator.clipboard.writeText(area.value).then(done, () => {
-      document.execCommand("copy"); done(); }); }
-    else { document.execCommand("copy"); done(); }
-  });
-}
-"""
+__all__ = ["clock", "embed_snippet", "gallery_html", "write_gallery"]
 
 
-def _video(entry: ClipEntry, prefix: str = "") -> str:
+def clock(seconds: float) -> str:
+    """A duration as a lecturer reads it: ``0:07``, ``1:30``."""
+    minutes, secs = divmod(round(seconds), 60)
+    return f"{minutes}:{secs:02d}"
+
+
+def _video(entry: ClipEntry, prefix: str = "", extra: str = "") -> str:
     files = entry.files
     attr = lambda key: escape(prefix + files[key], quote=True)  # noqa: E731
+    chapters = (f'  <track kind="chapters" src="{attr("chapters")}" srclang="en" '
+                f'label="Steps">\n' if "chapters" in files else "")
     return (f'<video controls preload="metadata" width="{entry.width}" '
-            f'height="{entry.height}" poster="{attr("poster")}">\n'
+            f'height="{entry.height}" poster="{attr("poster")}"{extra}>\n'
             f'  <source src="{attr("webm")}" type="video/webm">\n'
             f'  <source src="{attr("mp4")}" type="video/mp4">\n'
             # Not `default`: every frame already carries its caption bar, and a browser
             # showing the track as well would lay the same sentence over it.
             f'  <track kind="captions" src="{attr("vtt")}" srclang="en" label="English">\n'
+            f'{chapters}'
             f'</video>')
 
 
@@ -53,32 +39,51 @@ def embed_snippet(entry: ClipEntry, base: str = "media/") -> str:
     return _video(entry, base)
 
 
-def gallery_html(manifest: Manifest, order: list[str], title: str) -> str:
-    ids = [i for i in order if i in manifest.clips]
-    ids += sorted(set(manifest.clips) - set(ids))
-    figures = []
-    for n, clip_id in enumerate(ids):
-        entry = manifest.clips[clip_id]
-        snippet = escape(embed_snippet(entry))
-        figures.append(
-            f'<figure id="clip-{escape(entry.id, quote=True)}" '
-            f'data-clip="{escape(entry.id, quote=True)}" data-duration="{entry.duration_s}">\n'
-            f'{_video(entry)}\n'
-            f'<figcaption><h2>{escape(entry.title)}</h2>\n'
-            f'<label for="embed-{n}">Embed</label>\n'
-            f'<textarea id="embed-{n}" readonly>{snippet}</textarea>\n'
-            f'<button type="button" data-copy="embed-{n}">Copy embed code</button>'
-            f'</figcaption>\n</figure>')
+def _steps(entry: ClipEntry) -> str:
+    items = "".join(
+        f'<li data-start="{start}" data-end="{end}"><button type="button">{escape(title)}'
+        f'</button></li>' for start, end, title in entry.steps)
+    return f'<ol class="steps">{items}</ol>' if items else ""
+
+
+def _figure(n: int, entry: ClipEntry) -> str:
+    clip = escape(entry.id, quote=True)
+    title = escape(entry.title)
+    count = len(entry.steps)
+    meta = clock(entry.duration_s) + (f" · {count} step{'s' * (count != 1)}" if count else "")
+    poster = escape(entry.files["poster"], quote=True)
+    return (
+        f'<figure id="clip-{clip}" data-clip="{clip}" data-duration="{entry.duration_s}">\n'
+        f'<button type="button" class="open" aria-haspopup="dialog" aria-controls="player-{n}">'
+        f'<img src="{poster}" alt="" width="{entry.width}" height="{entry.height}" '
+        f'loading="lazy"><span class="badge">{clock(entry.duration_s)}</span></button>\n'
+        f'<figcaption><h2>{title}</h2><p class="meta">{meta}</p></figcaption>\n'
+        f'<dialog id="player-{n}" aria-label="{escape(entry.title, quote=True)}">\n'
+        f'<div class="player">\n{_video(entry)}\n<div class="side"><h3>{title}</h3>\n'
+        f'{_steps(entry)}\n'
+        f'<label for="embed-{n}">Embed</label>\n'
+        f'<textarea id="embed-{n}" readonly>{escape(embed_snippet(entry))}</textarea>\n'
+        f'<button type="button" class="copy" data-copy="embed-{n}">Copy embed code</button>'
+        f'</div></div>\n'
+        f'<div class="actions"><a href="present.html#{clip}">Present from this clip</a>'
+        f'<button type="button" class="close">Close</button></div>\n'
+        f'</dialog>\n</figure>')
+
+
+def gallery_html(manifest: Manifest, order: list[str], title: str, theme: str = "dark") -> str:
+    figures = [_figure(n, manifest.clips[i]) for n, i in enumerate(ordered_ids(manifest, order))]
     body = "\n".join(figures) or "<p>No clips built yet.</p>"
     return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-            f'<title>{escape(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n'
-            f'<h1>{escape(title)}</h1>\n{body}\n<script>{SCRIPT}</script>\n</body>\n</html>\n')
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+            f'<title>{escape(title)}</title>\n'
+            f'<style>{palette_css(theme)}\n{asset("gallery.css")}</style>\n</head>\n'
+            f'<body data-theme="{escape(theme, quote=True)}">\n'
+            f'<header><h1>{escape(title)}</h1><a href="present.html">Present</a></header>\n'
+            f'<main class="grid">\n{body}\n</main>\n<script>{asset("gallery.js")}</script>\n'
+            f'</body>\n</html>\n')
 
 
-def write_gallery(media: Path, manifest: Manifest, order: list[str], title: str) -> bool:
-    """Write media/index.html if its content changed; True when written."""
-    text = gallery_html(manifest, order, title)
-    path = media / "index.html"
+def _write_if_changed(path: Path, text: str) -> bool:
     try:
         if path.read_text(encoding="utf-8") == text:
             return False
@@ -86,3 +91,13 @@ def write_gallery(media: Path, manifest: Manifest, order: list[str], title: str)
         pass
     atomic_write_text(path, text)
     return True
+
+
+def write_gallery(media: Path, manifest: Manifest, order: list[str], title: str,
+                  theme: str = "dark") -> bool:
+    """Write media/index.html and media/present.html where their content changed; True when
+    either was written. Both name set folders, so both are written before old sets go."""
+    wrote = _write_if_changed(media / "present.html",
+                              present_html(manifest, order, title, theme))
+    return _write_if_changed(media / "index.html",
+                             gallery_html(manifest, order, title, theme)) or wrote

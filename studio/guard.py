@@ -31,8 +31,8 @@ SET_NAME = re.compile(r"[0-9a-f]{16}-[0-9a-f]{8}")
 TEMP_FILE = re.compile(r"\.[^/]+\.[a-z0-9_]{8}\.tmp(?:\.[A-Za-z0-9]+)?")
 TEMP_DIR = re.compile(r"\.(?:stage|render)-[a-z0-9_]{8}")
 # The top-level names a build writes; any of them a symlink would carry a write elsewhere.
-TOP_LEVEL = (".lock", "manifest.json", "index.html", ".cache", ".cache/traces.json",
-             ".cache/sources.json")
+TOP_LEVEL = (".lock", "manifest.json", "index.html", "present.html", ".cache",
+             ".cache/traces.json", ".cache/sources.json")
 
 
 class MediaError(Exception):

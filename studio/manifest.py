@@ -10,6 +10,7 @@ from typing import Any
 
 from core.lesson import ID_PATTERN, MAX_ID_LENGTH
 from core.text import MAX_TITLE_LENGTH, shown, text_problem
+from studio.captions import MAX_TITLE
 from studio.files import atomic_write_text
 from studio.guard import SET_NAME, own_file
 
@@ -23,12 +24,16 @@ __all__ = [
 ]
 
 REQUIRED_FILES = ("mp4", "webm", "poster", "vtt", "srt", "trace")
-OPTIONAL_FILES = ("gif", "storyboard")
+OPTIONAL_FILES = ("gif", "storyboard", "chapters")
 MANIFEST = "manifest.json"
 # The name of each output inside its set folder; the manifest may name no other file.
 SUFFIXES = {"mp4": ".mp4", "webm": ".webm", "poster": ".png", "vtt": ".vtt", "srt": ".srt",
-            "trace": ".json", "gif": ".gif", "storyboard": "-storyboard.png"}
+            "trace": ".json", "gif": ".gif", "storyboard": "-storyboard.png",
+            "chapters": "-chapters.vtt"}
 HEX_DIGEST = re.compile(r"[0-9a-f]{64}")
+# A step's caption is a sentence or two; a chapter title longer than this is not one.
+MAX_STEP_TITLE = MAX_TITLE
+MAX_STEPS = 200
 
 
 def clip_files(clip_id: str, set_name: str, keys: Any) -> dict[str, str]:
@@ -47,11 +52,18 @@ class ClipEntry:
     width: int
     height: int
     files: dict[str, str]
+    # The clip's steps as chapters (start, end, title), as its chapters track has them; empty
+    # for a set built before chapters existed (the build then renders it again).
+    steps: tuple[tuple[float, float, str], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "title": self.title, "hash": self.hash,
-                "duration_s": self.duration_s, "width": self.width, "height": self.height,
-                "files": dict(self.files)}
+        data: dict[str, Any] = {
+            "id": self.id, "title": self.title, "hash": self.hash,
+            "duration_s": self.duration_s, "width": self.width, "height": self.height,
+            "files": dict(self.files)}
+        if self.steps:
+            data["steps"] = [{"start": s, "end": e, "title": t} for s, e, t in self.steps]
+        return data
 
     @property
     def set_name(self) -> str:
@@ -112,8 +124,36 @@ def _entry(raw: Any) -> ClipEntry | str:
         if files[key] != expected[key]:
             return (f"clip {clip_id!r}: files.{key} is {shown(str(files[key]))[:80]!r}, not "
                     f"the clip's own file {expected[key]!r}")
+    steps = _steps(raw.get("steps", []), float(duration))
+    if isinstance(steps, str):
+        return f"clip {clip_id!r}: {steps}"
     return ClipEntry(id=clip_id, title=title, hash=digest, duration_s=float(duration),
-                     width=raw["width"], height=raw["height"], files=expected)
+                     width=raw["width"], height=raw["height"], files=expected, steps=steps)
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def _steps(raw: Any, duration: float) -> tuple[tuple[float, float, str], ...] | str:
+    """Checked chapters: in order, each within the video, each title one line of plain text."""
+    if not isinstance(raw, list) or len(raw) > MAX_STEPS:
+        return f"'steps' is not a list of at most {MAX_STEPS} chapters"
+    out: list[tuple[float, float, str]] = []
+    previous = 0.0
+    for n, step in enumerate(raw, 1):
+        if not isinstance(step, dict):
+            return f"steps #{n} is not an object"
+        start, end, title = _number(step.get("start")), _number(step.get("end")), step.get("title")
+        if start is None or end is None or not previous <= start <= end <= duration + 0.001:
+            return f"steps #{n}: 'start' and 'end' are not in order within the video"
+        if not isinstance(title, str) or text_problem(title, MAX_STEP_TITLE) is not None:
+            return f"steps #{n}: 'title' is not one line of plain text"
+        out.append((start, end, title))
+        previous = end
+    return tuple(out)
 
 
 def read_manifest(media: Path) -> Manifest:

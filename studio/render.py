@@ -119,7 +119,7 @@ def _render(job: RenderJob, progress: Callable[[str, int], None] | None
     from scenes.fastcairo import PathReplayCamera
     from scenes.registry import scene_class
     from scenes.theme import THEMES
-    from studio.captions import srt_text, vtt_text
+    from studio.captions import chapters, chapters_text, srt_text, vtt_text
     from studio.encode import Encoders, add_audio
     from studio.jsontext import standard_json
     from studio.presets import QUALITIES
@@ -168,6 +168,8 @@ def _render(job: RenderJob, progress: Callable[[str, int], None] | None
             add_audio(stage.path("webm"), track, SAMPLE_RATE)
         stage.path("vtt").write_text(vtt_text(steps), encoding="utf-8")
         stage.path("srt").write_text(srt_text(steps), encoding="utf-8")
+        marks = chapters(steps, encoders.duration_s)
+        stage.path("chapters").write_text(chapters_text(marks), encoding="utf-8")
         stage.path("trace").write_text(standard_json(job.trace_json) + "\n", encoding="utf-8")
         frames = sorted((scratch / "steps").glob("*.png"))
         contact_sheet(frames, [s.caption for s in steps], job.title, stage.path("storyboard"))
@@ -178,7 +180,8 @@ def _render(job: RenderJob, progress: Callable[[str, int], None] | None
             progress(job.clip_id, encoders.frames)
         entry = {"id": job.clip_id, "title": job.title, "hash": job.hash,
                  "duration_s": round(encoders.duration_s, 6), "width": quality.width,
-                 "height": quality.height, "files": stage.files}
+                 "height": quality.height, "files": stage.files,
+                 "steps": tuple(tuple(m) for m in marks)}
         done = True
         return entry, str(stage.folder)
     finally:

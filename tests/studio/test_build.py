@@ -36,8 +36,10 @@ def test_first_build_renders_every_clip(built: Path) -> None:
     manifest = json.loads((built / "media" / "manifest.json").read_text())
     assert [c["id"] for c in manifest["clips"]] == ["alpha", "beta"]
     for clip in manifest["clips"]:
-        assert set(clip) == {"id", "title", "hash", "duration_s", "width", "height", "files"}
-        assert {"mp4", "webm", "poster", "vtt", "srt", "trace", "gif"} <= set(clip["files"])
+        assert set(clip) == {"id", "title", "hash", "duration_s", "width", "height", "files",
+                             "steps"}
+        assert {"mp4", "webm", "poster", "vtt", "srt", "trace", "gif",
+                "chapters"} <= set(clip["files"])
         assert (clip["width"], clip["height"]) == (256, 144)
         for rel in clip["files"].values():
             assert not Path(rel).is_absolute()
