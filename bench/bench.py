@@ -98,6 +98,7 @@ def main() -> None:
     print(f"  --jobs 2 vs --jobs 1:                     {cold1 / cold2:5.2f}x faster "
           f"(target >= 1.6x)")
     print(f"  cold build vs one plain manim per clip:   {manim_total / cold2:5.2f}x faster")
+    subprocess.run([sys.executable, str(ROOT / "bench" / "cluster.py"), "--quality", q], check=True)
 
 
 if __name__ == "__main__":
