@@ -61,6 +61,7 @@ class TraceScene(Scene, Generic[T]):
     trace_type: ClassVar[type]
     theme_name: ClassVar[str | None] = None
     storyboard_dir: str | None = None
+    storyboard_only = False
     # Set by the studio to narrate a clip: called as each step starts with (index, name,
     # caption), it returns the seconds that step must last at least (its speech and a breath).
     narrator: Callable[[int, str, str], float] | None = None
@@ -122,7 +123,8 @@ class TraceScene(Scene, Generic[T]):
     def _save_storyboard_frame(self, name: str) -> None:
         """Keep the frame that ends a step, for the storyboard contact sheet."""
         folder = self.storyboard_dir or os.environ.get("TORCHREEL_STORYBOARD_DIR")
-        if not folder or self.renderer.skip_animations:
+        # A storyboard-only run (studio.preview) skips every animation yet keeps these frames.
+        if not folder or (self.renderer.skip_animations and not self.storyboard_only):
             return
         from PIL import Image
 

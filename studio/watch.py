@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import threading
 import time
@@ -24,6 +25,14 @@ def watched_dirs(options: BuildOptions) -> list[Path]:
     lesson = Path(options.lesson) if options.lesson else default_lesson_path()
     dirs = {lesson.resolve().parent, ROOT / "scenes", ROOT / "core"}
     return sorted(d for d in dirs if d.is_dir())
+
+
+def _warm() -> None:
+    """Import what a preview needs once, while the watcher waits for the first save."""
+    import manim  # noqa: F401
+    import torch  # noqa: F401
+
+    import scenes.registry  # noqa: F401
 
 
 def _relevant(path: str, media: Path) -> bool:
@@ -54,6 +63,7 @@ def watch(options: BuildOptions, on_build: Callable[[BuildReport], None] | None 
     stop = stop or threading.Event()
     print(f"torchreel: watching {', '.join(map(str, folders))} "
           f"(Ctrl-C to stop)", file=sys.stderr)
+    warm = False
     try:
         changed.set()
         while not stop.is_set():
@@ -65,7 +75,8 @@ def watch(options: BuildOptions, on_build: Callable[[BuildReport], None] | None 
                 time.sleep(DEBOUNCE_S)
             started = time.monotonic()
             try:
-                report = build(options)
+                # Storyboards of an edit's clips first (seconds), then their videos.
+                report = build(dataclasses.replace(options, preview=True))
             except (LessonError, MediaError) as exc:
                 # A half-typed lesson is normal while editing, and a full disk or a stray
                 # symlink can be fixed while we wait: say why in one line, keep watching.
@@ -74,6 +85,9 @@ def watch(options: BuildOptions, on_build: Callable[[BuildReport], None] | None 
             print_summary(report, started)
             if on_build is not None:
                 on_build(report)
+            if not warm:
+                _warm()
+                warm = True
     except KeyboardInterrupt:
         pass
     finally:
