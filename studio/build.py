@@ -60,6 +60,7 @@ class BuildOptions:
     jobs: int = 0  # 0: one per core
     force: bool = False
     gif: bool = False
+    preview: bool = False  # storyboards of an edit's clips before their videos (watch)
     voice: str | None = None  # "joe" or "none"; None: the lesson's, else joe when installed
     media: Path = field(default_factory=default_media_dir)
     scheduler: str | None = None  # a Dask scheduler address or "local:N" (studio.cluster)
@@ -438,6 +439,10 @@ def _build_locked(options: BuildOptions, lesson: Lesson, media: Path, plans: lis
         todo = [p for p in plans if p.problem is None and p.reason is not None]
         refresh_traces(lesson, todo, options.quality, options.theme)
         todo = [p for p in todo if p.problem is None]
+        if options.preview and todo:
+            from studio.preview import preview_clips
+
+            preview_clips(media, todo, options.quality, options.theme, log)
         for plan in todo:
             cache[plan.clip.id] = {"key": trace_key(lesson, plan.clip),
                                    "trace": plan.trace_json or ""}
