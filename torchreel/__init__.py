@@ -42,6 +42,7 @@ class Reel:
     media: Path
     entries: tuple[ClipEntry, ...]
     base: Path  # the folder the notebook's page is served from: paths are relative to it
+    rendered: tuple[str, ...] = ()  # the clips this call rendered (the others were up to date)
 
     def path(self, entry: ClipEntry, key: str) -> Path:
         return self.media / entry.files[key]
@@ -139,7 +140,7 @@ def show(lesson: str | os.PathLike[str] | None = None, *clips: str, code: str | 
         raise ShowError("; ".join(f"{s.clip_id}: {s.state}: {s.detail}" for s in bad))
     manifest = read_manifest(out.resolve())
     return Reel(out.resolve(), tuple(manifest.clips[s.clip_id] for s in report.statuses),
-                Path.cwd().resolve())
+                Path.cwd().resolve(), tuple(report.rendered))
 
 
 def load_ipython_extension(ipython: Any) -> None:
