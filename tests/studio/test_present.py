@@ -237,3 +237,27 @@ def test_present_page_keeps_every_text_as_text(tmp_path: Path) -> None:
             assert result["scripts"] == (2 if page_name == "present.html" else 1)
             assert LESSON_TITLE in result["title"]
 
+
+
+@pytest.mark.parametrize("steps, problem", [
+    ([{"start": 0, "end": 2, "title": "a"}, {"start": 1, "end": 3, "title": "b"}], "in order"),
+    ([{"start": 0, "end": 99, "title": "a"}], "within the video"),
+    ([{"start": 0, "end": 1, "title": "two\nlines"}], "plain text"),
+    ([{"start": 0, "end": 1, "title": "x" * 401}], "plain text"),
+    ([{"start": True, "end": 1, "title": "a"}], "in order"),
+    ({"start": 0}, "a list"),
+], ids=["overlap", "past-end", "newline", "long", "bool", "not-list"])
+def test_manifest_steps_are_checked_on_read(tmp_path: Path, steps: object,
+                                            problem: str) -> None:
+    files = {k: f"c/0123456789abcdef-01234567/c{s}" for k, s in (
+        ("mp4", ".mp4"), ("webm", ".webm"), ("poster", ".png"), ("vtt", ".vtt"),
+        ("srt", ".srt"), ("trace", ".json"), ("chapters", "-chapters.vtt"))}
+    good = ClipEntry(id="c", title="C", hash="0123456789abcdef" + "0" * 48, duration_s=3.0,
+                     width=2, height=2, files=files, steps=((0.0, 1.5, "a"), (1.5, 3.0, "b")))
+    (tmp_path / "manifest.json").write_text(json.dumps({"clips": [good.to_dict()]}))
+    assert read_manifest(tmp_path).clips == {"c": good}
+    (tmp_path / "manifest.json").write_text(json.dumps(
+        {"clips": [{**good.to_dict(), "steps": steps}]}))
+    read = read_manifest(tmp_path)
+    assert read.clips == {}
+    assert problem in read.warnings[0], read.warnings
