@@ -38,6 +38,7 @@ __all__ = [
     "ClusterError",
     "ClusterPool",
     "Shipped",
+    "job_versions",
     "render_on_worker",
     "scheduler_arg",
     "worker_versions",
@@ -88,6 +89,18 @@ def worker_versions() -> dict[str, str]:
     """The versions a clip's hash assumes: torchreel (with its sources), manim and torch."""
     return {"torchreel": f"{metadata.version('torchreel')} (sources {_source_digest()})",
             "manim": metadata.version("manim"), "torch": metadata.version("torch")}
+
+
+def job_versions(job: RenderJob) -> dict[str, str]:
+    """:func:`worker_versions`, plus the voice engine when the clip is narrated (its hash
+    covers the engine, so a worker with another piper or voice would not draw the same clip)."""
+    versions = worker_versions()
+    voice = getattr(job, "voice", "none")
+    if voice != "none":
+        from studio.voice import engine_id
+
+        versions["voice"] = engine_id(voice)
+    return versions
 
 
 def _report_versions() -> dict[str, str]:
@@ -145,7 +158,7 @@ def render_on_worker(job: RenderJob, versions: dict[str, str]) -> Shipped:
 
     worker = get_worker()
     name = str(worker.address)
-    mine = worker_versions()
+    mine = job_versions(job)
     if mine != versions:
         raise VersionMismatch(mismatch(name, mine, versions))
 
@@ -242,6 +255,12 @@ class ClusterPool:
         local = LOCAL.fullmatch(scheduler)
         try:
             if local is not None:
+                import dask
+
+                # Dask samples every task's stack 100 times a second for its dashboard; a clip
+                # is one opaque task, so that only costs CPU (about a quarter of the cluster
+                # path's overhead, measured with bench/cluster.py).
+                dask.config.set({"distributed.worker.profile.enabled": False})
                 self.cluster = LocalCluster(n_workers=int(local.group(1)), threads_per_worker=1,
                                             processes=True, dashboard_address=None,
                                             silence_logs=logging.ERROR)
@@ -288,7 +307,7 @@ class ClusterPool:
     def run(self, jobs: list[RenderJob], on_result: Any, show: Any) -> None:
         from distributed import KilledWorker
 
-        pending = {self.client.submit(render_on_worker, job, worker_versions(),
+        pending = {self.client.submit(render_on_worker, job, job_versions(job),
                                       key=f"torchreel-{job.clip_id}-{uuid.uuid4().hex}",
                                       pure=False): job for job in jobs}
         self.pending = list(pending)
