@@ -14,17 +14,17 @@ __all__ = ["clock", "embed_snippet", "gallery_html", "write_gallery"]
 
 def clock(seconds: float) -> str:
     """A duration as a lecturer reads it: ``0:07``, ``1:30``."""
-    minutes, secs = divmod(round(seconds), 60)
+    minutes, secs = divmod(int(seconds), 60)  # as a browser's player counts: whole seconds
     return f"{minutes}:{secs:02d}"
 
 
-def _video(entry: ClipEntry, prefix: str = "", extra: str = "") -> str:
+def _video(entry: ClipEntry, prefix: str = "", controls: bool = True) -> str:
     files = entry.files
     attr = lambda key: escape(prefix + files[key], quote=True)  # noqa: E731
     chapters = (f'  <track kind="chapters" src="{attr("chapters")}" srclang="en" '
                 f'label="Steps">\n' if "chapters" in files else "")
-    return (f'<video controls preload="metadata" width="{entry.width}" '
-            f'height="{entry.height}" poster="{attr("poster")}"{extra}>\n'
+    return (f'<video{" controls" * controls} preload="metadata" width="{entry.width}" '
+            f'height="{entry.height}" poster="{attr("poster")}">\n'
             f'  <source src="{attr("webm")}" type="video/webm">\n'
             f'  <source src="{attr("mp4")}" type="video/mp4">\n'
             # Not `default`: every frame already carries its caption bar, and a browser
@@ -59,7 +59,14 @@ def _figure(n: int, entry: ClipEntry) -> str:
         f'loading="lazy"><span class="badge">{clock(entry.duration_s)}</span></button>\n'
         f'<figcaption><h2>{title}</h2><p class="meta">{meta}</p></figcaption>\n'
         f'<dialog id="player-{n}" aria-label="{escape(entry.title, quote=True)}">\n'
-        f'<div class="player">\n{_video(entry)}\n<div class="side"><h3>{title}</h3>\n'
+        # The player's own controls sit under the picture: the browser's would cover the
+        # caption bar at the bottom of every frame whenever the clip is paused.
+        f'<div class="player">\n<div class="screen">{_video(entry, controls=False)}\n'
+        f'<div class="controls"><button type="button" class="play">Play</button>'
+        f'<input type="range" class="seek" min="0" max="{entry.duration_s}" step="any" '
+        f'value="0" aria-label="Position"><span class="time">0:00 / '
+        f'{clock(entry.duration_s)}</span></div></div>\n'
+        f'<div class="side"><h3>{title}</h3>\n'
         f'{_steps(entry)}\n'
         f'<label for="embed-{n}">Embed</label>\n'
         f'<textarea id="embed-{n}" readonly>{escape(embed_snippet(entry))}</textarea>\n'

@@ -4,6 +4,16 @@ for (const figure of document.querySelectorAll("figure[data-clip]")) {
   const dialog = figure.querySelector("dialog");
   const video = dialog.querySelector("video");
   const items = [...dialog.querySelectorAll("ol.steps li")];
+  const play = dialog.querySelector("button.play");
+  const seek = dialog.querySelector("input.seek");
+  const time = dialog.querySelector(".time");
+  const clock = (s) => `${Math.floor(s / 60)}:${String(Math.floor(s % 60)).padStart(2, "0")}`;
+  const toggle = () => { if (video.paused) video.play().catch(() => {}); else video.pause(); };
+  play.addEventListener("click", toggle);
+  video.addEventListener("click", toggle);
+  video.addEventListener("play", () => { play.textContent = "Pause"; });
+  video.addEventListener("pause", () => { play.textContent = "Play"; });
+  seek.addEventListener("input", () => { video.currentTime = Number(seek.value); });
   figure.querySelector("button.open").addEventListener("click", () => {
     dialog.showModal();
     video.play().catch(() => {});
@@ -17,6 +27,8 @@ for (const figure of document.querySelectorAll("figure[data-clip]")) {
     });
   }
   video.addEventListener("timeupdate", () => {
+    seek.value = String(video.currentTime);
+    time.textContent = `${clock(video.currentTime)} / ${clock(Number(seek.max))}`;
     for (const item of items) {
       const t = video.currentTime;
       item.classList.toggle("current",

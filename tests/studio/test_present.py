@@ -188,7 +188,7 @@ def test_gallery_is_a_grid_of_posters_that_open_a_player_with_steps(media: Path)
             entry = manifest.clips[card["clip"]]
             assert card["poster"] == entry.files["poster"]
             assert card["title"] == entry.title
-            minutes, seconds = divmod(round(entry.duration_s), 60)
+            minutes, seconds = divmod(int(entry.duration_s), 60)
             assert card["meta"] == f"{minutes}:{seconds:02d} · {len(entry.steps)} steps"
             assert not card["open"]
             assert card["columns"] > 1  # a grid, not one column
