@@ -121,6 +121,13 @@ def test_keys_move_exactly_one_step_and_land_on_its_boundary(media: Path) -> Non
         browser.evaluate("document.querySelectorAll('#steps button')[1].click()")
         state = browser.evaluate(WAIT % state["move"])
         at(alpha, 1)
+        # f: full screen and back (a real key press is the user gesture the browser asks for).
+        full = ("new Promise(r => setTimeout(() => r(document.fullscreenElement &&"
+                " document.fullscreenElement.tagName), 300))")
+        browser.press("f")
+        assert browser.evaluate(full) == "HTML"
+        browser.press("f")
+        assert browser.evaluate(full) is None
         assert browser.console_errors() == []
 
 
