@@ -152,8 +152,9 @@ class Encoders:
         player then holds it for its whole length, whether it times frames by their start
         or by their duration, and a clip ending on a still frame lasts to its end.
         """
-        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgba[:, :, :4]),
-                                           format="rgba")
+        # Wrapped, not copied: the frame only lives until reformat has read it.
+        frame = av.VideoFrame.from_numpy_buffer(np.ascontiguousarray(rgba[:, :, :4]),
+                                                format="rgba")
         yuv = frame.reformat(format="yuv420p")
         first = run - 1 if run > 1 else 1
         for video in (self.mp4, self.webm):
