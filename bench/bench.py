@@ -1,104 +1,384 @@
-"""Benchmark of the studio against plain `manim`, printed as ratios (run: python bench/bench.py)."""
+"""Benchmark of the studio against plain `manim`, printed as ratios (run: python bench/bench.py).
+
+Costs are CPU-seconds of every process a command starts (this process's waited-for children),
+so other work on the machine slows the wall clock but not the figures; each is the minimum
+of ``--repeat`` runs. Sections (``--sections``, default all but frames):
+
+  manim   one clip rendered by plain `manim` and by torchreel at high (1080p60) and low
+          (480p15), CPU-s and the cost model: CPU-s per output frame and per drawn frame
+  held    the encoders' CPU-s for that clip with held frames encoded once vs every frame time
+  watch   `torchreel watch`: seconds from saving a one-value lesson edit to the printed
+          storyboard of the edited clip, and to its video
+  noop    a no-op rebuild vs a bare Python start (wall seconds: there is no work to measure)
+  jobs    a cold build of six clips with --jobs 2 vs --jobs 1 (wall seconds)
+  frames  PathReplayCamera vs Manim's Camera, every default clip, every frame byte for byte
+  cluster bench/cluster.py (issue 12)
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import re
+import resource
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-
-# Four small clips of the one kind every checkout can draw: enough to show parallel speed-up,
-# small enough that the benchmark runs in a few minutes.
-LESSON = 'title = "Benchmark"\n' + "".join(
-    f"""
-[[clips]]
-id = "bench-{name}"
-kind = "elementwise-product"
-title = "Bench {name.upper()}"
-seed = {seed}
-tensors.features = {{ shape = [1, 2] }}
-tensors.weights = {{ like = "features" }}
-code = "features * weights"
-"""
-    for name, seed in (("a", 21), ("b", 9), ("c", 31), ("d", 41))
-)
-
+DEFAULT_LESSON = ROOT / "lessons" / "default.toml"
 MANIM_QUALITY = {"low": "-ql", "medium": "-qm", "high": "-qh", "4k": "-qk"}
+FPS = {"low": 15, "medium": 30, "high": 60, "4k": 60}
 
 
-def timed(command: list[str], env: dict[str, str] | None = None) -> tuple[float, str]:
-    start = time.perf_counter()
-    run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True,
-                         env={**os.environ, **(env or {})})
-    seconds = time.perf_counter() - start
-    if run.returncode != 0:
-        sys.exit(f"bench: {' '.join(command)} failed:\n{run.stdout}\n{run.stderr}")
-    return seconds, run.stdout + run.stderr
+def clip_block(clip_id: str, lesson: Path = DEFAULT_LESSON) -> str:
+    """The ``[[clips]]`` table of one clip, as the lesson writes it."""
+    for block in lesson.read_text(encoding="utf-8").split("[[clips]]")[1:]:
+        if re.search(rf'^id = "{re.escape(clip_id)}"$', block, re.MULTILINE):
+            return "[[clips]]" + block.rstrip() + "\n"
+    sys.exit(f"bench: no clip {clip_id!r} in {lesson}")
 
 
-def torchreel(lesson: Path, media: Path, quality: str, *extra: str) -> tuple[float, str]:
-    return timed([sys.executable, "-m", "studio.cli", "render", "--lesson", str(lesson),
-                  "--media", str(media), "--quality", quality, *extra])
+def lesson_text(*clip_ids: str, rename: dict[str, str] | None = None) -> str:
+    head = DEFAULT_LESSON.read_text(encoding="utf-8").split("[[clips]]")[0]
+    blocks = []
+    for clip_id in clip_ids:
+        block = clip_block(clip_id)
+        new = (rename or {}).get(clip_id)
+        if new:
+            block = block.replace(f'id = "{clip_id}"', f'id = "{new}"', 1)
+        blocks.append(block)
+    return head + "\n".join(blocks)
 
 
-def plain_manim(lesson: Path, clip: str, media: Path, quality: str) -> float:
-    """What a course author did before: one `manim` process per clip."""
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float, str]:
+    """Wall seconds, CPU-seconds (the command and every process it waited for), output."""
+    cpu, start = children_cpu(), time.perf_counter()
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True,
+                          env={**os.environ, **(env or {})})
+    wall, used = time.perf_counter() - start, children_cpu() - cpu
+    if done.returncode != 0:
+        sys.exit(f"bench: {' '.join(command)} failed:\n{done.stdout}\n{done.stderr}")
+    return wall, used, done.stdout + done.stderr
+
+
+def torchreel(*args: str) -> tuple[float, float, str]:
+    # Silent clips: plain manim draws no narration either.
+    return run([sys.executable, "-m", "studio.cli", *args, "--voice", "none"])
+
+
+def scene_of(clip_id: str) -> tuple[str, str]:
+    """The module file and Scene class plain `manim` renders for a default clip."""
+    sys.path.insert(0, str(ROOT))
+    from core.lesson import load_lesson
+    from scenes.registry import SCENES
+
+    module, cls = SCENES[load_lesson(str(DEFAULT_LESSON)).clip(clip_id).kind]
+    return module.replace(".", "/") + ".py", cls
+
+
+def plain_manim(lesson: Path, clip_id: str, media: Path, quality: str) -> float:
+    """What a course author did before: `manim` renders the clip's scene (CPU-s)."""
+    module, cls = scene_of(clip_id)
     manim = str(Path(sys.executable).with_name("manim"))
-    seconds, _ = timed([manim, "render", MANIM_QUALITY[quality], "--disable_caching",
-                        "--media_dir", str(media), "scenes/elementwise.py", "ElementwiseProduct"],
-                       env={"TORCHREEL_LESSON": str(lesson), "TORCHREEL_CLIP": clip})
-    return seconds
+    _, cpu, _ = run([manim, "render", MANIM_QUALITY[quality], "--disable_caching",
+                     "--media_dir", str(media), module, cls],
+                    env={"TORCHREEL_LESSON": str(lesson), "TORCHREEL_CLIP": clip_id})
+    return cpu
+
+
+def decoded_frames(path: Path) -> int:
+    import av
+
+    with av.open(str(path)) as container:
+        return sum(1 for _ in container.decode(video=0))
+
+
+def section_manim(work: Path, clip: str, repeat: int, report: list[str]) -> None:
+    lesson = work / "one.toml"
+    lesson.write_text(lesson_text(clip), encoding="utf-8")
+    for quality, target in (("high", 2.5), ("low", 2.0)):
+        plain = min(plain_manim(lesson, clip, work / f"manim-{quality}-{n}", quality)
+                    for n in range(repeat))
+        ours = []
+        for n in range(repeat):
+            media = work / f"ours-{quality}-{n}"
+            ours.append(torchreel("render", clip, "--lesson", str(lesson), "--media",
+                                  str(media), "--quality", quality, "--jobs", "1")[1])
+        entry = json.loads((media / "manifest.json").read_text())["clips"][0]
+        output = round(entry["duration_s"] * FPS[quality])
+        drawn = decoded_frames(media / entry["files"]["mp4"])
+        best = min(ours)
+        report.append(f"  {clip} at {quality}: plain manim {plain:6.1f} CPU-s, torchreel "
+                      f"{best:6.1f} CPU-s (mp4, webm, poster, storyboard): "
+                      f"{plain / best:4.2f}x less (target >= {target}x)")
+        report.append(f"    cost model: {best / output * 1000:6.1f} CPU-ms per output frame "
+                      f"({output}), {best / drawn * 1000:6.1f} per encoded frame ({drawn}); "
+                      f"plain manim {plain / output * 1000:6.1f} per output frame")
+
+
+PROBE = """
+import json, sys, time, threading
+sys.path.insert(0, {root!r})
+from pathlib import Path
+import studio.encode as encode
+from core.lesson import load_lesson
+from studio.build import plan_clips
+from studio.render import RenderJob, render_clip
+
+every = {every!r}
+cpu = []
+original = encode.Encoders._encode_all
+
+def timed(self):
+    start = time.thread_time()
+    original(self)
+    cpu.append(time.thread_time() - start)
+
+def every_frame(self, rgba, run, index):
+    # Before held frames: every frame time encoded (the comparison, not the product).
+    frame = encode.av.VideoFrame.from_ndarray(rgba[:, :, :4], format="rgba")
+    yuv = frame.reformat(format="yuv420p")
+    for k in range(run):
+        self.mp4.add(yuv, index + k)
+        self.webm.add(yuv, index + k)
+    self.encoded += run
+    return index + run
+
+by_codec = {{"mp4": 0.0, "webm": 0.0}}
+original_add = encode._Video.add
+
+def add(self, frame, index, frames=1):
+    start = time.thread_time()
+    original_add(self, frame, index, frames)
+    by_codec["mp4" if self.out.format.name == "mp4" else "webm"] += (
+        time.thread_time() - start)
+
+encode.Encoders._encode_all = timed
+encode._Video.add = add
+if every:
+    encode.Encoders._encode_run = every_frame
+lesson = load_lesson({lesson!r})
+plan = plan_clips(lesson, ({clip!r},), {quality!r}, "dark")[0]
+media = Path({media!r})
+(media / {clip!r}).mkdir(parents=True)
+job = RenderJob(clip_id={clip!r}, title=plan.clip.title, kind=plan.clip.kind,
+                seed=plan.clip.seed, trace_json=plan.trace_json, hash=plan.hash,
+                quality={quality!r}, theme="dark", media=str(media), gif=False)
+result = render_clip(job)
+assert result.entry is not None, result.error
+stage = Path(result.stage)
+print(json.dumps({{"cpu": cpu[0], "x264": by_codec["mp4"], "vp9": by_codec["webm"],
+                  "mp4": (stage / f"{clip}.mp4").stat().st_size,
+                  "webm": (stage / f"{clip}.webm").stat().st_size}}))
+"""
+
+
+def section_held(work: Path, clip: str, quality: str, repeat: int, report: list[str]) -> None:
+    lesson = work / "held.toml"
+    lesson.write_text(lesson_text(clip), encoding="utf-8")
+    found: dict[bool, dict[str, Any]] = {}
+    for every in (True, False):
+        runs = []
+        for n in range(repeat):
+            code = PROBE.format(root=str(ROOT), every=every, lesson=str(lesson), clip=clip,
+                                quality=quality, media=str(work / f"held-{every}-{n}"))
+            runs.append(json.loads(run([sys.executable, "-c", code])[2].splitlines()[-1]))
+        found[every] = min(runs, key=lambda r: float(r["cpu"]))
+    old, new = found[True], found[False]
+    report.append(f"  held frames ({clip} at {quality}): encoders {old['cpu']:5.1f} -> "
+                  f"{new['cpu']:5.1f} CPU-s ({old['cpu'] / new['cpu']:4.2f}x less); mp4 "
+                  f"{old['mp4'] // 1024} -> {new['mp4'] // 1024} KiB, webm "
+                  f"{old['webm'] // 1024} -> {new['webm'] // 1024} KiB")
+    report.append(f"    of the encoders' CPU-s now: x264 {new['x264']:5.1f}, VP9 {new['vp9']:5.1f} "
+                  f"(WebM {new['webm'] / new['mp4']:4.2f}x the MP4's size)")
+
+
+def section_watch(work: Path, clip: str, report: list[str]) -> Path:
+    """Time a one-value edit in `torchreel watch` at low quality; returns the lesson's media."""
+    folder = work / "watch"
+    folder.mkdir()
+    lesson = folder / "lesson.toml"
+    other = "elementwise-product" if clip != "elementwise-product" else "sum"
+    lesson.write_text(lesson_text(clip, other), encoding="utf-8")
+    media = folder / "media"
+    torchreel("render", "--lesson", str(lesson), "--media", str(media), "--quality", "low")
+    log = folder / "watch.log"
+    with open(log, "w") as sink:
+        watcher = subprocess.Popen([sys.executable, "-m", "studio.cli", "watch", "--lesson",
+                                    str(lesson), "--media", str(media), "--quality", "low",
+                                    "--voice", "none"],
+                                   cwd=ROOT, stdout=sink, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+    try:
+        # Ready once the first (no-op) build has printed and the imports have warmed up.
+        wait_for(log, "already up to date", 300)
+        time.sleep(20)
+        text = lesson.read_text(encoding="utf-8")
+        block = clip_block(clip, lesson)
+        edited = block.replace(f'id = "{clip}"\n', f'id = "{clip}"\nseed = 8\n', 1)
+        temporary = folder / ".lesson.toml.tmp"
+        temporary.write_text(text.replace(block, edited), encoding="utf-8")
+        saved = time.monotonic()
+        os.replace(temporary, lesson)  # an editor's save: write, then rename
+        wait_for(log, f"storyboard of {clip}", 600)
+        storyboard = time.monotonic() - saved
+        wait_for(log, "1 rendered", 900)
+        video = time.monotonic() - saved
+    finally:
+        os.killpg(watcher.pid, signal.SIGINT)
+        watcher.wait(timeout=60)
+    report.append(f"  watch, one-value edit of {clip} at low: storyboard printed "
+                  f"{storyboard:5.1f} s after the save (target <= 10 s), video "
+                  f"{video:5.1f} s")
+    return media
+
+
+def wait_for(log: Path, text: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if text in log.read_text(encoding="utf-8", errors="replace"):
+            return
+        time.sleep(0.05)
+    sys.exit(f"bench: {text!r} never appeared in {log}:\n{log.read_text()}")
+
+
+def section_noop(media: Path, lesson: Path, repeat: int, report: list[str]) -> None:
+    bare = min(run([sys.executable, "-c", "pass"])[0] for _ in range(max(repeat, 5)))
+    noops = []
+    for _ in range(max(repeat, 3)):
+        wall, _, out = torchreel("render", "--lesson", str(lesson), "--media", str(media),
+                                 "--quality", "low")
+        assert "0 rendered" in out, out
+        noops.append(wall)
+    report.append(f"  no-op rebuild ({lesson.name}, 2 clips): {min(noops):5.2f} s vs a bare "
+                  f"Python start {bare:5.3f} s: {min(noops) / bare:5.1f}x (target <= 10x)")
+
+
+def section_jobs(work: Path, report: list[str]) -> None:
+    clips = ("elementwise-product", "sum", "view", "reshape", "strides", "resize")
+    lesson = work / "jobs.toml"
+    lesson.write_text(lesson_text(*clips), encoding="utf-8")
+    two = torchreel("render", "--lesson", str(lesson), "--media", str(work / "jobs2"),
+                    "--quality", "low", "--jobs", "2")
+    one = torchreel("render", "--lesson", str(lesson), "--media", str(work / "jobs1"),
+                    "--quality", "low", "--jobs", "1")
+    report.append(f"  --jobs 2 vs --jobs 1, {len(clips)} clips at low: {one[0]:6.1f} s vs "
+                  f"{two[0]:6.1f} s wall: {one[0] / two[0]:4.2f}x faster (target >= 1.8x; "
+                  f"CPU-s {one[1]:.1f} vs {two[1]:.1f})")
+
+
+FRAMES = """
+import hashlib, json, sys
+sys.path.insert(0, {root!r})
+from manim import Camera, tempconfig
+from manim.renderer.cairo_renderer import CairoRenderer
+from core.lesson import load_lesson
+from core.trace import trace_clip
+from scenes.fastcairo import PathReplayCamera
+from scenes.registry import scene_class
+from scenes.theme import THEMES
+from studio.render import _writer_class
+
+lesson = load_lesson(None)
+spec = lesson.clip({clip!r})
+trace = trace_clip(lesson, {clip!r})
+out = {{}}
+for camera in (PathReplayCamera, Camera):
+    digest = hashlib.sha256()
+    count = [0]
+    def sink(pixels, repeat):
+        digest.update(pixels.tobytes() + repeat.to_bytes(4, "little"))
+        count[0] += repeat
+    with tempconfig({{"pixel_width": {width}, "pixel_height": {height}, "frame_rate": {fps},
+                     "disable_caching": True, "write_to_movie": True, "save_sections": False,
+                     "preview": False, "verbosity": "ERROR", "progress_bar": "none",
+                     "media_dir": {media!r}}}):
+        renderer = CairoRenderer(file_writer_class=_writer_class(sink), camera_class=camera)
+        scene_class(spec.kind)(trace=trace, theme=THEMES["dark"], renderer=renderer,
+                               random_seed=spec.seed).render()
+    out[camera.__name__] = [digest.hexdigest(), count[0]]
+print(json.dumps(out))
+"""
+
+
+def section_frames(work: Path, qualities: list[str], report: list[str]) -> None:
+    sizes = {"low": (854, 480, 15), "high": (1920, 1080, 60)}
+    sys.path.insert(0, str(ROOT))
+    from core.lesson import load_lesson
+
+    clips = [c.id for c in load_lesson(str(DEFAULT_LESSON)).clips]
+    for quality in qualities:
+        width, height, fps = sizes[quality]
+        same, frames = [], 0
+        for clip in clips:
+            code = FRAMES.format(root=str(ROOT), clip=clip, width=width, height=height, fps=fps,
+                                 media=str(work / "frames"))
+            found = json.loads(run([sys.executable, "-c", code])[2].splitlines()[-1])
+            same.append(found["PathReplayCamera"] == found["Camera"])
+            frames += found["Camera"][1]
+            if not same[-1]:
+                report.append(f"  FRAMES DIFFER: {clip} at {quality}")
+        report.append(f"  PathReplayCamera vs Manim's Camera at {quality}: {sum(same)} of "
+                      f"{len(clips)} default clips byte-identical ({frames} frames)")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quality", default="low", choices=sorted(MANIM_QUALITY))
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sections", default="manim,held,watch,noop,jobs,cluster",
+                        help="comma-separated: manim,held,watch,noop,jobs,frames,cluster")
+    parser.add_argument("--clip", default="view", help="the default lesson's clip to measure")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per figure; the minimum")
+    parser.add_argument("--frames-quality", default="low", help="low, high or low,high")
+    parser.add_argument("--quality", default="low", choices=sorted(MANIM_QUALITY),
+                        help="for bench/cluster.py")
     args = parser.parse_args()
-    q = args.quality
+    sections = set(args.sections.split(","))
     work = Path(tempfile.mkdtemp(prefix="torchreel-bench-"))
+    report: list[str] = []
+    started = time.perf_counter()
     try:
-        lesson = work / "bench.toml"
-        lesson.write_text(LESSON)
-        clips = ["bench-a", "bench-b", "bench-c", "bench-d"]
-
-        manim_each = [plain_manim(lesson, c, work / f"manim-{c}", q) for c in clips]
-        manim_total = sum(manim_each)
-        cold2, _ = torchreel(lesson, work / "jobs2", q, "--jobs", "2")
-        cold1, _ = torchreel(lesson, work / "jobs1", q, "--jobs", "1")
-        noop, out = torchreel(lesson, work / "jobs2", q, "--jobs", "2")
-        assert "0 rendered" in out, out
-        lesson.write_text(LESSON.replace("seed = 9", "seed = 10"))
-        edit, out = torchreel(lesson, work / "jobs2", q, "--jobs", "2")
-        assert "1 rendered" in out, out
-        # The edited clip rendered alone with plain manim: the cost of the edit itself.
-        manim_edited = plain_manim(lesson, "bench-b", work / "manim-edited", q)
+        if "manim" in sections:
+            section_manim(work, args.clip, args.repeat, report)
+        if "held" in sections:
+            section_held(work, args.clip, "low", args.repeat, report)
+        if "watch" in sections or "noop" in sections:
+            media = section_watch(work, args.clip, report) if "watch" in sections else None
+            if "noop" in sections:
+                if media is None:
+                    lesson = work / "watch-lesson.toml"
+                    lesson.write_text(lesson_text(args.clip, "elementwise-product"))
+                    media = work / "noop-media"
+                    torchreel("render", "--lesson", str(lesson), "--media", str(media),
+                              "--quality", "low")
+                else:
+                    lesson = media.parent / "lesson.toml"
+                section_noop(media, lesson, args.repeat, report)
+        if "jobs" in sections:
+            section_jobs(work, report)
+        if "frames" in sections:
+            section_frames(work, args.frames_quality.split(","), report)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-
-    print(f"benchmark: {len(clips)} clips at {q} quality on {os.cpu_count()} cores")
-    print(f"  plain manim, one process per clip: {manim_total:6.1f} s "
-          f"({', '.join(f'{s:.1f}' for s in manim_each)})")
-    print(f"  torchreel cold build --jobs 2:    {cold2:6.1f} s")
-    print(f"  torchreel cold build --jobs 1:    {cold1:6.1f} s")
-    print(f"  torchreel no-op rebuild:          {noop:6.1f} s")
-    print(f"  torchreel one-clip edit:          {edit:6.1f} s "
-          f"(that clip alone in plain manim: {manim_edited:.1f} s)")
-    print("ratios:")
-    print(f"  no-op rebuild vs plain manim re-render:   {manim_total / noop:5.1f}x faster "
-          f"(target >= 20x)")
-    print(f"  one-clip edit vs full rebuild:            {edit / cold2:5.2f}x the time")
-    print(f"  one-clip edit vs that clip alone:         {edit / manim_edited:5.2f}x the time "
-          f"(target <= 1.3x)")
-    print(f"  --jobs 2 vs --jobs 1:                     {cold1 / cold2:5.2f}x faster "
-          f"(target >= 1.6x)")
-    print(f"  cold build vs one plain manim per clip:   {manim_total / cold2:5.2f}x faster")
-    subprocess.run([sys.executable, str(ROOT / "bench" / "cluster.py"), "--quality", q], check=True)
+    print(f"benchmark on {os.cpu_count()} cores, load average "
+          f"{os.getloadavg()[0]:.1f}, {time.perf_counter() - started:.0f} s "
+          f"(CPU-s: minimum of {args.repeat} run(s)):")
+    print("\n".join(report))
+    if "cluster" in sections:
+        subprocess.run([sys.executable, str(ROOT / "bench" / "cluster.py"), "--quality",
+                        args.quality], check=True)
 
 
 if __name__ == "__main__":
