@@ -105,7 +105,7 @@ def test_seeking_to_a_step_shows_what_playing_shows(built: Path, video: str) -> 
         played = _per_frame_time(frames, total)
         assert len(played) == total
         starts = _cue_starts((media / entry["files"]["vtt"]).read_text())
-        assert len(starts) >= 3
+        assert len(starts) >= 2  # a step per op, and the closing
         with av.open(str(path)) as container:
             stream = container.streams.video[0]
             assert stream.time_base is not None
