@@ -222,19 +222,21 @@ def section_watch(work: Path, clip: str, report: list[str]) -> Path:
                                    cwd=ROOT, stdout=sink, stderr=subprocess.STDOUT,
                                    start_new_session=True)
     try:
-        # Ready once the first (no-op) build has printed and the imports have warmed up.
-        wait_for(log, "already up to date", 300)
+        # Ready once the first build has printed its summary and the imports have warmed up.
+        wait_for(log, "already up to date", 600)
         time.sleep(20)
         text = lesson.read_text(encoding="utf-8")
         block = clip_block(clip, lesson)
         edited = block.replace(f'id = "{clip}"\n', f'id = "{clip}"\nseed = 8\n', 1)
         temporary = folder / ".lesson.toml.tmp"
         temporary.write_text(text.replace(block, edited), encoding="utf-8")
+        # Only what the watcher prints after the save counts.
+        since = len(log.read_text(encoding="utf-8", errors="replace"))
         saved = time.monotonic()
         os.replace(temporary, lesson)  # an editor's save: write, then rename
-        wait_for(log, f"storyboard of {clip}", 600)
+        wait_for(log, f"storyboard of {clip}", 600, since)
         storyboard = time.monotonic() - saved
-        wait_for(log, "1 rendered", 900)
+        wait_for(log, "1 rendered", 900, since)
         video = time.monotonic() - saved
     finally:
         os.killpg(watcher.pid, signal.SIGINT)
@@ -245,10 +247,10 @@ def section_watch(work: Path, clip: str, report: list[str]) -> Path:
     return media
 
 
-def wait_for(log: Path, text: str, timeout: float) -> None:
+def wait_for(log: Path, text: str, timeout: float, since: int = 0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if text in log.read_text(encoding="utf-8", errors="replace"):
+        if text in log.read_text(encoding="utf-8", errors="replace")[since:]:
             return
         time.sleep(0.05)
     sys.exit(f"bench: {text!r} never appeared in {log}:\n{log.read_text()}")
