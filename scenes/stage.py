@@ -26,11 +26,12 @@ from manim import (
     Mobject,
     Rectangle,
     SurroundingRectangle,
+    Transform,
     VGroup,
     config,
 )
 
-from core.model import OpRecord, ProgramTrace, TensorFacts, TensorRef, logical_indices
+from core.model import OpKind, OpRecord, ProgramTrace, TensorFacts, TensorRef, logical_indices
 from scenes.components.code_line import CodeLine
 from scenes.components.storage_strip import StorageStrip, cell_width_for
 from scenes.components.tensor_grid import Cell, size_badge
@@ -41,6 +42,7 @@ __all__ = [
     "MARGIN",
     "MAX_FIGURES",
     "MAX_STRIPS",
+    "MEMORY_KINDS",
     "Bands",
     "Figure",
     "Stage",
@@ -53,12 +55,24 @@ MARGIN = 32 * 8.0 / 480
 MAX_FIGURES = 4
 MAX_STRIPS = 2
 GAP = 0.15  # between bands
-FIGURE_GAP = 0.55  # between figures in the work band
+FIGURE_GAP = 0.4  # between figures in the work band
+MIN_GAP = 0.2  # ... and at the least, rather than shrinking them
+LINE_GAP = 0.2  # between lines of figures
 CAPTION_HEIGHT = 0.95  # two lines at caption size
-CODE_SIZE_LINES = 5  # more lines than this shrink the code text
-ARROW_ROOM = 0.55  # under the figures, for arrows down to a storage strip
+CODE_SIZE_LINES = 4  # the code window shows at most this many lines; it scrolls
+MIN_CODE_LINES = 2  # and at least the active line and the one before it
+STRIP_HEIGHT = 1.3  # a storage strip of 0.42-high cells with its index and byte rows
+ARROW_ROOM = 0.45  # under the figures, for arrows down to a storage strip
 GHOST_OPACITY = 0.35
+# A tensor of more elements than this is drawn as a shape picture: its cells, no values (at a
+# size that fits the frame they could not be read; the trace JSON and --text keep them).
+VALUE_LIMIT = 16
 STRIP_GAP = 0.4
+
+
+# Op kinds whose visual draws storage: a statement with none of them lets the strips go.
+MEMORY_KINDS = frozenset({OpKind.LAYOUT, OpKind.COPY, OpKind.WRITE, OpKind.RESIZE,
+                          OpKind.BRIDGE, OpKind.QUERY})
 
 
 def safe_area() -> tuple[float, float, float, float]:
@@ -147,8 +161,13 @@ class Figure(VGroup):
         self.hue: str = color
         self.w, self.h = w, h
         self.cells = VGroup()
+        self.shape_only = facts.numel > VALUE_LIMIT
+        if self.shape_only:
+            w = self.w = h  # square cells: a shape picture has no values to make room for
         for text, point in zip(facts.printed, cell_positions(facts.shape, w, h), strict=True):
             cell = Cell(text, theme, w, h, color)
+            if self.shape_only:
+                cell.remove(cell.value)
             cell.move_to(point)
             self.cells.add(cell)
         self.ghosts = VGroup()
@@ -221,6 +240,9 @@ class Stage:
     def __init__(self, trace: ProgramTrace, theme: Theme) -> None:
         self.trace = trace
         self.theme = theme
+        # Values in cells one point above the legibility floor: a row of five long values,
+        # a strip under it and the code above fit at 480p without shrinking anything.
+        self.cell_theme = replace(theme, cell_size=theme.small_size + 1)
         self.left, self.bottom, self.right, self.top = safe_area()
         self.figures: dict[TensorRef, Figure] = {}
         self.strips: dict[str, StorageStrip] = {}
@@ -228,18 +250,32 @@ class Stage:
         self.extras: list[Mobject] = []  # this step's annotations: the next step clears them
         self.colors = self._colors()
         self.highlight = theme.highlight
-        texts = [p for t in trace.tensors for p in (*t.printed, *t.storage_printed)]
-        self.w = cell_width_for(theme, *texts)
-        if self.w > 0.8:
-            self.w += 0.1  # long values (0.0900) get room to breathe inside their cells
-        widest = max([len(t.storage_printed) for t in trace.tensors]
-                     + [t.shape[-1] if t.shape else 1 for t in trace.tensors] + [1])
-        # A strip of the widest storage plus its title column must fit the safe width.
+        texts = [p for t in trace.tensors if t.numel <= VALUE_LIMIT
+                 for p in (*t.printed, *t.storage_printed)]
+        # Values fill 90% of a cell (Cell shrinks none of them: 0.9 is its own limit).
+        self.w = cell_width_for(self.cell_theme, *texts, fill=0.9)
+        drawn = self._strip_storages()
+        widest = max([len(t.storage_printed) for t in trace.tensors if t.storage in drawn]
+                     + [t.shape[-1] if t.shape else 1 for t in trace.tensors
+                        if t.numel <= VALUE_LIMIT] + [1])
+        # A strip of the widest storage drawn plus its title column must fit the safe width;
+        # tensors too big to print (shape pictures) do not narrow everyone's cells.
         self.w = min(self.w, (self.right - self.left - 1.9) / widest)
-        self.h = 0.42
+        self.h = 0.4
         self.code = self._code_panel()
+        self._layout_code(self._choose_window())
         self.strip_rows = 1
         self.floor = 0.0  # height kept free at the bottom of the work band (an error card)
+        self.marker: Mobject | None = None  # the code panel's ▶ and box (the clip sets it)
+
+    def _strip_storages(self) -> set[str]:
+        """Storages a strip may be drawn for: those of the tensors memory ops touch."""
+        found: set[str] = set()
+        for op in self.trace.ops:
+            if op.kind in MEMORY_KINDS and op.error is None:
+                for ref in (*op.inputs, *op.outputs):
+                    found.add(self.trace.tensor(ref).storage)
+        return found
 
     # Colours
 
@@ -278,18 +314,136 @@ class Stage:
         if len(self.trace.source) > 3:
             # Four lines and more: code text at the legibility floor leaves the tensors room.
             code.lines.scale(self.theme.small_size / self.theme.code_size)
-            code.panel.stretch_to_fit_height(code.lines.height + 0.3)
-            code.lines.move_to(code.panel).align_to(code.panel, LEFT).shift(RIGHT * 0.6)
-        most = 0.45 * CODE_SIZE_LINES
-        if code.height > most:
-            code.scale_to_fit_height(most)
-        code.move_to(((self.left + self.right) / 2, self.top - code.height / 2, 0.0))
+            code.lines.align_to(code.panel, LEFT).shift(RIGHT * 0.6)
+        # Where each line sits when the window starts at line 0 (a scroll shifts them all).
+        self._line_tops = [float(line.get_top()[1]) for line in code.lines]
+        self._line_bottoms = [float(line.get_bottom()[1]) for line in code.lines]
         return code
+
+    def _window_height(self, first: int, count: int) -> float:
+        """Height of a panel that shows lines ``first .. first+count-1`` with padding."""
+        return self._line_tops[first] - self._line_bottoms[first + count - 1] + 0.3
+
+    def _panel_height(self, count: int) -> float:
+        return max(self._window_height(i, count)
+                   for i in range(len(self.code.source) - count + 1))
+
+    def _layout_code(self, count: int) -> None:
+        """Show ``count`` lines of code (a window that scrolls to the active line)."""
+        code = self.code
+        self.window = count
+        self.first_line = 0
+        height = self._panel_height(count)
+        code.panel.stretch_to_fit_height(height)
+        code.panel.move_to(((self.left + self.right) / 2, self.top - height / 2, 0.0))
+        dy = float(code.panel.get_top()[1]) - 0.15 - self._line_tops[0]
+        code.lines.shift(UP * dy)
+        self._line_tops = [t + dy for t in self._line_tops]
+        self._line_bottoms = [b + dy for b in self._line_bottoms]
+        for i, line in enumerate(code.lines):
+            line.set_opacity(1.0 if i < count else 0.0)
+        self._more = self._more_marks()
+        code.add(self._more)
+        self.panel_bottom = float(code.panel.get_bottom()[1])
+
+    def _more_marks(self) -> VGroup:
+        """Muted ⋮ marks at the panel's right edge: lines hidden above or below the window."""
+        th = self.theme
+        panel = self.code.panel
+        up = mono("⋮", th, th.small_size, th.muted)
+        # Side by side as well as top and bottom: a one-line window has room for both.
+        up.move_to(panel.get_corner(UP + RIGHT) + np.array([-0.4, -0.22, 0.0]))
+        down = up.copy().move_to(panel.get_corner(DOWN + RIGHT) + np.array([-0.18, 0.22, 0.0]))
+        up.set_opacity(0.0)
+        down.set_opacity(1.0 if self.window < len(self.code.source) else 0.0)
+        return VGroup(up, down)
+
+    def scroll_to(self, line: int) -> tuple[float, list[Any]]:
+        """Bring 0-based ``line`` into the code window: the shift of the lines and the
+        animations that slide them (lines leaving the window fade, lines entering appear)."""
+        total = len(self.code.source)
+        first = self.first_line
+        self.active_line = line
+        if first <= line < first + self.window:
+            return 0.0, []
+        # The active line second from the top: one line of what came before stays in view.
+        new_first = max(0, min(line - 1, total - self.window))
+        dy = self._line_tops[first] - self._line_tops[new_first]
+        self.first_line = new_first
+        anims: list[Any] = []
+        for i, text in enumerate(self.code.lines):
+            shown = new_first <= i < new_first + self.window
+            anims.append(text.animate.shift(UP * dy).set_opacity(1.0 if shown else 0.0))
+        up, down = self._more
+        anims.append(up.animate.set_opacity(1.0 if new_first > 0 else 0.0))
+        anims.append(down.animate.set_opacity(
+            1.0 if new_first + self.window < total else 0.0))
+        self._line_tops = [t + dy for t in self._line_tops]
+        self._line_bottoms = [b + dy for b in self._line_bottoms]
+        return dy, anims
+
+    def shrink_code(self, needed: float) -> list[Any]:
+        """Show fewer code lines (down to :data:`MIN_CODE_LINES`) so the work band gains
+        ``needed`` of height; the panel's top and the lines stay where they are, the window
+        keeps the active line. Returns the animations (the bands change at once)."""
+        total = len(self.code.source)
+        count = self.window
+        height = self._panel_height(count)
+        while count > min(total, MIN_CODE_LINES) and height - self._panel_height(count) < needed:
+            count -= 1
+        if count == self.window:
+            return []
+        first = self.first_line
+        active = getattr(self, "active_line", first)
+        if active >= first + count:
+            first = active - count + 1
+        dy = self._line_tops[self.first_line] - self._line_tops[first]
+        self.window, self.first_line = count, first
+        panel = self.code.panel
+        new_height = self._panel_height(count)
+        top = float(panel.get_top()[1])
+        target = panel.copy().stretch_to_fit_height(new_height)
+        target.move_to(((self.left + self.right) / 2, top - new_height / 2, 0.0))
+        self.panel_bottom = top - new_height
+        anims: list[Any] = [Transform(panel, target)]
+        for i, line in enumerate(self.code.lines):
+            shown = first <= i < first + count
+            anims.append(line.animate.shift(UP * dy).set_opacity(1.0 if shown else 0.0))
+        self._line_tops = [t + dy for t in self._line_tops]
+        self._line_bottoms = [b + dy for b in self._line_bottoms]
+        up, down = self._more
+        anims.append(up.animate.set_opacity(1.0 if first > 0 else 0.0))
+        anims.append(down.animate.move_to(
+            np.array([float(down.get_x()), self.panel_bottom + 0.22, 0.0])).set_opacity(
+            1.0 if first + count < total else 0.0))
+        if self.marker is not None and abs(dy) > 1e-6:
+            anims.append(self.marker.animate.shift(UP * dy))
+        return anims
+
+    def _need(self, count: int) -> float:
+        """Work and storage height the trace's tallest moment asks for, minus what the bands
+        leave when the code window shows ``count`` lines (> 0: it does not fit)."""
+        caption = CAPTION_HEIGHT + 3 * GAP
+        code = self._panel_height(count)
+        rows = max((t.shape[-2] if len(t.shape) >= 2 else 1) for t in self.trace.tensors)
+        tallest = 0.5 + rows * self.h
+        memory = any(op.kind in MEMORY_KINDS for op in self.trace.ops)
+        strip = (STRIP_HEIGHT * self.h / 0.42 + 0.36 + ARROW_ROOM) if memory else 0.0
+        return caption + code + tallest + strip - (self.top - self.bottom)
+
+    def _choose_window(self) -> int:
+        """As many code lines as leave the tallest figure and its storage strip room, from
+        :data:`CODE_SIZE_LINES` down to :data:`MIN_CODE_LINES` (a short program shows whole)."""
+        total = len(self.code.source)
+        count = min(total, CODE_SIZE_LINES)
+        while count > min(total, MIN_CODE_LINES) and self._need(count) > 0:
+            count -= 1
+        return count
 
     def bands(self) -> Bands:
         """The bands for the strips now on stage (stacked strips take more of the work band)."""
         caption = (self.bottom, self.bottom + CAPTION_HEIGHT)
-        code = (float(self.code.get_bottom()[1]), self.top)
+        code = (self.panel_bottom, self.top)
         # A strip, and the read-order numbers above its cells.
         strip_height = max((st.height for st in self.strips.values()), default=0.0) + 0.36
         rows = self.strip_rows if self.strips else 0
@@ -316,7 +470,7 @@ class Stage:
             self.arrows[new] = self.arrows.pop(old)
 
     def make_figure(self, facts: TensorFacts, reserve: tuple[int, ...] | None = None) -> Figure:
-        return Figure(facts, self.theme, self.color(facts.ref), self.w, self.h, reserve)
+        return Figure(facts, self.cell_theme, self.color(facts.ref), self.w, self.h, reserve)
 
     def arrange(self, new: Sequence[Figure] = (), keep: Iterable[TensorRef] = (),
                 drop: Iterable[TensorRef] = ()) -> list[Any]:
@@ -335,8 +489,15 @@ class Stage:
         b = self.bands()
         order = list(self.figures.values()) + list(new)
 
+        def gap(figs: list[Figure]) -> float:
+            """FIGURE_GAP, or less (down to MIN_GAP) when that keeps a line at full size."""
+            if len(figs) < 2:
+                return FIGURE_GAP
+            spare = (b.width - sum(f.width for f in figs)) / (len(figs) - 1)
+            return max(MIN_GAP, min(FIGURE_GAP, spare))
+
         def width(figs: list[Figure]) -> float:
-            return sum(f.width for f in figs) + FIGURE_GAP * max(0, len(figs) - 1)
+            return sum(f.width for f in figs) + gap(figs) * max(0, len(figs) - 1)
 
         if width(order) > b.width:
             # Stride badges belong to the layout step that showed them; when the row is too
@@ -346,41 +507,84 @@ class Stage:
                     anims += [FadeOut(m) for m in figure.header_extra]
                     figure.remove(*figure.header_extra)
                     figure.header_extra.clear()
-        while len(order) > MAX_FIGURES or (width(order) > b.width and len(order) > 1):
+        room = (b.work[1] - b.work[0]) - (ARROW_ROOM if self.strips else 0.0)
+
+        def lines_of(figs: list[Figure]) -> list[list[Figure]]:
+            """Figures in reading order, packed into lines of the band's width. With a strip
+            on stage there is one line: arrows run down from it to storage."""
+            if self.strips:
+                return [figs] if figs else []
+            lines: list[list[Figure]] = []
+            for figure in figs:
+                if lines and width([*lines[-1], figure]) <= b.width:
+                    lines[-1].append(figure)
+                else:
+                    lines.append([figure])
+            return lines
+
+        def fits(figs: list[Figure]) -> bool:
+            lines = lines_of(figs)
+            tall = sum(max(f.height for f in line) for line in lines)
+            tall += LINE_GAP * max(0, len(lines) - 1)
+            return all(width(line) <= b.width for line in lines) and tall <= room + 0.05
+
+        def short_of(figs: list[Figure]) -> float:
+            lines = lines_of(figs)
+            return (sum(max(f.height for f in line) for line in lines)
+                    + LINE_GAP * max(0, len(lines) - 1)) - room
+
+        while len(order) > MAX_FIGURES:
             leaving = next((f for f in order if f.ref not in keep), None)
             if leaving is None:
                 break
             order.remove(leaving)
             anims += self._leave(leaving.ref)
-        total = width(order)
-        height = max((f.height for f in order), default=0.0)
-        room = (b.work[1] - b.work[0]) - (ARROW_ROOM if self.strips else 0.0)
-        tall = room / height if height else 1.0
-        if tall > 0.92:
+        if order and short_of(order) > 0.01:
+            # Fewer code lines before fewer or smaller tensors: text in cells stays legible.
+            anims += self.shrink_code(short_of(order))
+            b = self.bands()
+            room = (b.work[1] - b.work[0]) - (ARROW_ROOM if self.strips else 0.0)
+        while not fits(order) and len(order) > 1:
+            leaving = next((f for f in order if f.ref not in keep), None)
+            if leaving is None:
+                break
+            order.remove(leaving)
+            anims += self._leave(leaving.ref)
+        lines = lines_of(order)
+        heights = [max(f.height for f in line) for line in lines]
+        total_height = sum(heights) + LINE_GAP * max(0, len(lines) - 1)
+        widest = max((width(line) for line in lines), default=0.0)
+        tall = room / total_height if total_height else 1.0
+        if tall > 0.92 and self.strips:
             # A few hundredths too tall comes out of the arrows' room: shrinking would make
             # grid cells narrower than storage cells, and shrink again at every layout.
             tall = 1.0
-        scale = min(1.0, b.width / total if total else 1.0, tall)
-        x = (b.left + b.right) / 2 - total * scale / 2
-        top = b.work[1] if self.strips else b.work[1] - max(0.0, (room - height * scale) / 2)
-        for figure in order:
-            targets = figure.copy()
-            if scale < 1.0:
-                targets.scale(scale)
-            shift = np.array([x - targets.get_left()[0], top - targets.get_top()[1], 0.0])
-            x += targets.width + FIGURE_GAP * scale
-            if figure in new:
+        scale = min(1.0, b.width / widest if widest else 1.0, tall)
+        # Under a strip's arrows the figures hang from the top; else they are centred.
+        slack = 0.0 if self.strips else max(0.0, (room - total_height * scale) / 2)
+        top = b.work[1] - slack
+        for line, line_height in zip(lines, heights, strict=True):
+            x = (b.left + b.right) / 2 - width(line) * scale / 2
+            between = gap(line)
+            for figure in line:
+                targets = figure.copy()
                 if scale < 1.0:
-                    figure.scale(scale)
-                figure.shift(shift)
-                self.figures[figure.ref] = figure
-            elif np.linalg.norm(shift) > 0.03 or scale < 1.0:
-                if scale < 1.0:
-                    anims.append(figure.animate.scale(scale).shift(shift))
-                else:
-                    anims.append(figure.animate.shift(shift))
-                for arrows in self._attached(figure.ref):
-                    anims.append(FadeOut(arrows))
+                    targets.scale(scale)
+                shift = np.array([x - targets.get_left()[0], top - targets.get_top()[1], 0.0])
+                x += targets.width + between * scale
+                if figure in new:
+                    if scale < 1.0:
+                        figure.scale(scale)
+                    figure.shift(shift)
+                    self.figures[figure.ref] = figure
+                elif np.linalg.norm(shift) > 0.03 or scale < 1.0:
+                    if scale < 1.0:
+                        anims.append(figure.animate.scale(scale).shift(shift))
+                    else:
+                        anims.append(figure.animate.shift(shift))
+                    for arrows in self._attached(figure.ref):
+                        anims.append(FadeOut(arrows))
+            top -= (line_height + LINE_GAP) * scale
         return anims
 
     def note_box(self) -> tuple[float, float, float, float]:
@@ -390,8 +594,10 @@ class Stage:
         made them, so the work band keeps its height for tensors and arrows.
         """
         panel = self.code.panel
-        left = float(self.code.lines.get_right()[0]) + 0.5
-        return (left, float(panel.get_bottom()[1]) + 0.06, float(panel.get_right()[0]) - 0.2,
+        shown = self.code.lines[self.first_line:self.first_line + self.window]
+        left = max(float(line.get_right()[0]) for line in shown) + 0.5
+        # The right edge keeps a column for the ⋮ marks of code hidden above or below.
+        return (left, float(panel.get_bottom()[1]) + 0.06, float(panel.get_right()[0]) - 0.5,
                 float(panel.get_top()[1]) - 0.06)
 
     def place_note(self, mob: Mobject) -> Mobject:
@@ -432,15 +638,17 @@ class Stage:
     def strip(self, storage: str) -> StorageStrip | None:
         return self.strips.get(storage)
 
-    def show_strip(self, facts: TensorFacts) -> tuple[StorageStrip, list[Any]]:
+    def show_strip(self, facts: TensorFacts, keep: Iterable[TensorRef] = ()
+                   ) -> tuple[StorageStrip, list[Any]]:
         """The strip of ``facts.storage`` (made and placed if new) and the animations that
-        bring it and the re-laid-out bands in."""
+        bring it and the re-laid-out bands in; figures in ``keep`` stay on stage."""
         if facts.storage in self.strips:
             return self.strips[facts.storage], []
         anims: list[Any] = []
         # "not reached" is resize_'s story (its visual draws it); here the strip is the memory
         # every tensor of this storage reads, so no cell is marked.
-        strip = StorageStrip(replace(facts, unreachable=()), self.theme, cell_width=self.w)
+        strip = StorageStrip(replace(facts, unreachable=()), self.cell_theme, cell_width=self.w,
+                             cell_height=self.h)
         strip.cells.set_stroke(self.color(facts.ref) if is_named(facts.ref) else self.theme.muted)
         # Strips share one row: two stacked would leave the tensors no room. The oldest
         # slides out while the row is full.
@@ -453,8 +661,19 @@ class Stage:
                 anims += [FadeOut(a) for a in self._attached(ref)]
         self.strips[facts.storage] = strip
         anims += self._place_strips(new=strip)
-        anims += self.arrange()
+        anims += self.arrange(keep=keep)
         return strip, anims
+
+    def drop_strips(self) -> list[Any]:
+        """Every strip leaves (with the arrows into it): the next statements are not about
+        memory, and the tensors get the height back."""
+        anims: list[Any] = []
+        for storage in list(self.strips):
+            anims.append(FadeOut(self.strips.pop(storage), shift=DOWN * 0.5))
+            for ref in [r for r, f in self.figures.items() if f.facts.storage == storage]:
+                anims += [FadeOut(a) for a in self._attached(ref)]
+        self.strip_rows = 1
+        return anims + self.arrange()
 
     def align_strip(self, strip: StorageStrip, figure: Figure) -> list[Any]:
         """Slide a strip that is alone in its row under ``figure``, so arrows run downwards."""

@@ -19,7 +19,8 @@ class ErrorCard(VGroup):
     Parts: ``panel``, ``code``, ``heading``, ``message``.
     """
 
-    def __init__(self, error: ErrorFacts, theme: Theme, width: float = 11.0) -> None:
+    def __init__(self, error: ErrorFacts, theme: Theme, width: float = 11.0,
+                 show_code: bool = True) -> None:
         super().__init__()
         self.error = error
         self.code = mono(f">>> {error.code}", theme, theme.code_size)
@@ -27,7 +28,8 @@ class ErrorCard(VGroup):
                              weight="BOLD")
         self.message = wrapped(error.message, theme, width - 0.6, theme.small_size + 2,
                                monospace=True)
-        body = VGroup(self.code, self.heading, self.message)
+        # Without its code line where the code panel already marks the failing code.
+        body = VGroup(*([self.code] if show_code else []), self.heading, self.message)
         body.arrange(DOWN, aligned_edge=LEFT, buff=0.18)
         if body.width > width - 0.5:
             body.scale_to_fit_width(width - 0.5)

@@ -27,10 +27,11 @@ __all__ = ["StorageStrip", "cell_width_for", "change_value"]
 UNREACHED_OPACITY = 0.35
 
 
-def cell_width_for(theme: Theme, *texts: str | None) -> float:
-    """The narrowest cell width that holds the widest printed value at the theme's cell size."""
+def cell_width_for(theme: Theme, *texts: str | None, fill: float = 0.88) -> float:
+    """The narrowest cell width that holds the widest printed value at the theme's cell size,
+    the value filling ``fill`` of the cell's width."""
     longest = max((t for t in texts if t is not None), key=len, default="?")
-    return max(0.8, round(mono(longest, theme, theme.cell_size).width / 0.88 + 0.005, 2))
+    return max(0.8, round(mono(longest, theme, theme.cell_size).width / fill + 0.005, 2))
 
 
 class StorageStrip(VGroup):
@@ -54,13 +55,13 @@ class StorageStrip(VGroup):
 
     def __init__(self, facts: TensorFacts, theme: Theme, color: str | None = None,
                  cell_width: float | None = None, title: str | None = None,
-                 tags_right: bool = False) -> None:
+                 tags_right: bool = False, cell_height: float = 0.6) -> None:
         super().__init__()
         self.facts = facts
         self.theme = theme
         accent = color or theme.muted
         width = cell_width or cell_width_for(theme, *facts.storage_printed)
-        height = 0.6
+        height = cell_height
         self.cells = VGroup()
         for i, text in enumerate(facts.storage_printed):
             cell = Cell(text, theme, width, height, accent)
@@ -128,6 +129,10 @@ def change_value(cell: Cell, text: str | None, theme: Theme) -> list[Animation]:
     """
     old = cell.value
     new = mono("?" if text is None else text, theme, theme.cell_size, theme.text)
+    # The cell may have been scaled with its figure: the new value takes the old one's scale.
+    fresh = mono(old.original_text, theme, theme.cell_size, theme.text)
+    if fresh.height > 0 and old.height > 0:
+        new.scale(old.height / fresh.height)
     if new.width > cell.box.width * 0.9:
         new.scale_to_fit_width(cell.box.width * 0.9)
     new.move_to(cell.box)

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from manim import FadeOut
+
 from core.model import OpKind, OpRecord
-from scenes.stage import Stage
+from scenes.stage import MEMORY_KINDS, Stage
 from scenes.visuals import (
     bridge,
     copy,
@@ -42,7 +44,16 @@ VISUALS: dict[OpKind, Visual] = {
 
 
 def play_op(scene: Any, stage: Stage, op: OpRecord) -> None:
-    """Play one op: its kind's visual, or the error card when torch raised."""
+    """Play one op: its kind's visual, or the error card when torch raised.
+
+    An op that is not about memory (or failed) first lets the storage strips go: the work band
+    gets their height back for its tensors and its card.
+    """
+    if stage.strips and (op.error is not None or op.kind not in MEMORY_KINDS):
+        # This step's marks were drawn where the tensors stood: they go with the strips.
+        marks = [FadeOut(m) for m in stage.extras]
+        stage.extras.clear()
+        scene.play(*marks, *stage.drop_strips(), run_time=0.5)
     if op.error is not None:
         error.play(scene, stage, op)
     else:

@@ -95,7 +95,8 @@ def play(scene: Any, stage: Stage, op: OpRecord) -> None:
         table.move_to(np.array([(band.left + band.right) / 2,
                                 band.work[0] + table.height / 2, 0.0]))
         stage.floor = table.height + 0.15
-        anims = stage.arrange(keep=[*op.inputs[:2], out.ref])
+        # The table holds the operands' sizes: they may leave to keep the result legible.
+        anims = stage.arrange(keep=[out.ref])
         if anims:
             scene.play(*anims, run_time=0.6)
         scene.play(FadeIn(table), run_time=0.6)

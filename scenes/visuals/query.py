@@ -14,6 +14,9 @@ __all__ = ["play"]
 
 
 def play(scene: Any, stage: Stage, op: OpRecord) -> None:
+    if op.op == "np.random.default_rng":
+        # Plumbing: a NumPy generator has no value to show; the array it draws is the step.
+        return
     figures = bring(scene, stage, op.inputs[:1]) if op.inputs else []
     frames = VGroup(*(stage.cell_highlight(f.cells) for f in figures))
     answer = console(stage, op.code, op.result or "")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from manim import LEFT, ORIGIN, UP, FadeIn, FadeOut, Succession, VGroup
+from manim import LEFT, ORIGIN, RIGHT, UP, FadeIn, FadeOut, Succession, VGroup
 
 from core.model import OpRecord, Resize
 from scenes.components.storage_strip import StorageStrip
-from scenes.stage import Stage
+from scenes.stage import Stage, safe_area
 from scenes.visuals.common import bring, transient
 from scenes.visuals.layout import show_storage_links
 from scenes.visuals.write import previous
@@ -16,10 +16,18 @@ from scenes.visuals.write import previous
 __all__ = ["play"]
 
 
+def keep_inside(mob: Any) -> None:
+    """Move (and if it must, shrink) a grown strip so it stays inside the safe area."""
+    left, _, right, _ = safe_area()
+    if mob.width > right - left:
+        mob.scale_to_fit_width(right - left)
+    dx = max(0.0, left - float(mob.get_left()[0])) - max(0.0, float(mob.get_right()[0]) - right)
+    mob.shift(RIGHT * dx)
+
+
 def play(scene: Any, stage: Stage, op: OpRecord) -> None:
     plan = op.plan
     assert isinstance(plan, Resize)
-    th = stage.theme
     before = op.inputs[0]
     (figure,) = bring(scene, stage, [before])
     old_facts = stage.facts(before)
@@ -54,10 +62,12 @@ def play(scene: Any, stage: Stage, op: OpRecord) -> None:
     scene.remove(*cells, *fresh, out.name_label, out.badge)
     scene.add(out)
     # The storage: the same object either way.
-    new_strip = StorageStrip(new_facts, th, cell_width=stage.w, tags_right=True)
+    new_strip = StorageStrip(new_facts, stage.cell_theme, cell_width=stage.w, tags_right=True,
+                             cell_height=stage.h)
     new_strip.cells.set_stroke(stage.color(new_ref))
+    new_strip.move_to(strip, aligned_edge=UP + LEFT)
+    keep_inside(new_strip)
     if plan.buffer_moved:
-        new_strip.move_to(strip, aligned_edge=UP + LEFT)
         freed = stage.note(f"same storage {new_facts.storage}, new buffer; the old one is freed",
                            monospace=False)
         travellers = [strip.cell(i).value.copy() for i in range(len(strip.cells))]
@@ -76,7 +86,6 @@ def play(scene: Any, stage: Stage, op: OpRecord) -> None:
         scene.play(FadeIn(freed), run_time=0.5)
         transient(stage, freed)
     else:
-        new_strip.move_to(strip, aligned_edge=UP + LEFT)
         scene.play(FadeOut(strip), FadeIn(new_strip), run_time=0.8)
     stage.replace_strip(strip, new_strip)
     show_storage_links(scene, stage, out)

@@ -44,7 +44,8 @@ def play(scene: Any, stage: Stage, op: OpRecord) -> None:
     alias_refs = [previous(stage, ref) for ref, _ in plan.aliases]
     figures = bring(scene, stage, [before, *alias_refs])
     writer, aliases = figures[0], figures[1:]
-    strip, anims = stage.show_strip(stage.facts(before))
+    strip, anims = stage.show_strip(stage.facts(before),
+                                    keep=[writer.ref, *(f.ref for f in aliases)])
     if anims:
         scene.play(*anims, run_time=0.8)
     th = stage.theme
