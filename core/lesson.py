@@ -84,6 +84,8 @@ class ClipSpec:
     # A code clip's snippet (see core/snippet.py) and the words an author gives per line.
     code: str | None = None
     say: dict[int, str] = field(default_factory=dict)
+    # The one line the closing frame (the poster) says; empty: made from the clip's last op.
+    takeaway: str = ""
     # Narration: the words to say for a step (by number from 1, or by name) instead of its
     # caption, and a folder of a lecturer's recordings (one .wav or .flac per step).
     speak: dict[str, str] = field(default_factory=dict)
@@ -162,7 +164,7 @@ KINDS: dict[str, KindSchema] = {
 
 COMMON_KEYS = ("id", "title", "kind", "seed", "tensors", "speak", "audio")
 VOICE_NAMES = ("joe", "none")
-CODE_KEYS = ("code", "say")
+CODE_KEYS = ("code", "say", "takeaway")
 NAME_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,31}")
 
 
@@ -397,9 +399,11 @@ def _clip(path: str, position: int, raw: Any, lesson_seed: int | None) -> ClipSp
         else:
             settings[key] = default
     code, say = _code(check, schema, raw)
+    takeaway = check.text("takeaway", raw["takeaway"]) if "takeaway" in raw else ""
     speak, audio = _narration(check, path, raw)
     return ClipSpec(id=clip_id, title=title, kind=kind, seed=seed, tensors=tuple(tensors),
-                    settings=settings, source=path, code=code, say=say, speak=speak,
+                    settings=settings, source=path, code=code, say=say, takeaway=takeaway,
+                    speak=speak,
                     audio=audio)
 
 

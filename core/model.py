@@ -366,6 +366,7 @@ class ProgramTrace:
     ops: tuple[OpRecord, ...]
     tensors: tuple[TensorFacts, ...]
     kind: str = "code"
+    takeaway: str = ""  # the author's line for the closing frame ("" : made from the ops)
 
     def tensor(self, ref: TensorRef | str, version: int | None = None) -> TensorFacts:
         """A tensor by ref, or by name (its last version unless ``version`` is given)."""

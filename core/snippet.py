@@ -42,7 +42,7 @@ __all__ = [
     "parse_snippet",
 ]
 
-MAX_STATEMENTS = 12
+MAX_STATEMENTS = 16
 MAX_SOURCE_CHARS = 2000
 MAX_LIST_ITEMS = 64
 MODULES = ("torch", "np")

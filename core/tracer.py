@@ -114,9 +114,15 @@ def _byte_range(value: Any) -> tuple[int, int]:
     return storage.data_ptr(), storage.data_ptr() + storage.nbytes()
 
 
+# Digits NumPy is asked to print: torch's own default, so both sides of a shared buffer read
+# alike (NumPy's default of 8 makes cells too wide to read at 480p).
+NUMPY_PRECISION = 4
+
+
 def _numpy_printed(array: np.ndarray) -> tuple[str, ...]:
-    """Each element as NumPy prints it inside its array."""
-    text = np.array2string(array.ravel(), separator=" ", max_line_width=10**6)
+    """Each element as NumPy prints it inside its array, at ``precision=4``."""
+    text = np.array2string(array.ravel(), separator=" ", max_line_width=10**6,
+                           precision=NUMPY_PRECISION)
     return tuple(text.strip("[]").split())
 
 

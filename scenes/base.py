@@ -9,16 +9,13 @@ from pathlib import Path
 from typing import Any, ClassVar, Generic, TypeVar
 
 from manim import (
-    DOWN,
-    LEFT,
     UP,
     FadeIn,
     Mobject,
-    Rectangle,
     ReplacementTransform,
     Scene,
     VGroup,
-    Write,
+    Wait,
     config,
 )
 
@@ -27,15 +24,19 @@ from core.model import ProgramTrace, Span
 from core.trace import trace_of
 from scenes.components.caption_bar import CaptionBar
 from scenes.components.code_line import CodeLine
-from scenes.components.text import label, wrapped
 from scenes.theme import THEMES, Theme, theme_from_env
 
-__all__ = ["READING_SPEED", "Step", "TraceScene", "bound_on", "bound_or"]
+__all__ = ["CAPTION_RATE", "HOLD", "READING_SPEED", "Step", "TraceScene", "bound_on",
+           "bound_or"]
 
 T = TypeVar("T")
 
 # Characters a second a viewer reads comfortably: each step lasts at least this long.
-READING_SPEED = 15.0
+# Characters a second a caption may ask a viewer to read, at most (every clip).
+CAPTION_RATE = 13.0
+READING_SPEED = CAPTION_RATE  # the older name
+# Seconds every step stays still after its last motion, so the result can be seen.
+HOLD = 1.5
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,8 @@ class TraceScene(Scene, Generic[T]):
         self.steps: list[Step] = []
         self._open: tuple[str, str, float] | None = None
         self._spoken_s = 0.0
+        self.last_motion = 0.0
+        self.holds: list[float] = []  # per step: seconds still after its last motion
         self.caption_bar: CaptionBar | None = None
         self.code: CodeLine | None = None
         self.code_mark: VGroup | None = None
@@ -89,6 +92,12 @@ class TraceScene(Scene, Generic[T]):
 
     def setup(self) -> None:
         self.camera.background_color = self.theme.background  # type: ignore[union-attr]
+
+    def play(self, *args: Any, **kwargs: Any) -> None:
+        super().play(*args, **kwargs)
+        # Scene.wait plays a Wait: that is stillness, not motion.
+        if not all(isinstance(a, Wait) for a in args):
+            self.last_motion = self.time
 
     # Steps
 
@@ -109,10 +118,13 @@ class TraceScene(Scene, Generic[T]):
         if self._open is None:
             return
         name, caption, start = self._open
-        needed = max(len(caption) / READING_SPEED, self._spoken_s)
+        # Long enough to read (or to say), and still for HOLD seconds after the last motion.
+        needed = max(len(caption) / CAPTION_RATE, self._spoken_s,
+                     self.last_motion + HOLD - start)
         # Time advances in whole frames, so one wait can fall just short at a low frame rate.
         while self.time - start < needed - 1e-9:
             self.wait(max(needed - (self.time - start), 1 / config.frame_rate))
+        self.holds.append(self.time - self.last_motion)
         self.inspect_step(name)
         self._save_storyboard_frame(name)
         end = self.time
@@ -182,31 +194,11 @@ class TraceScene(Scene, Generic[T]):
 
     # Closing frame
 
-    def closing(self, title: str, points: list[str], caption: str) -> VGroup:
-        """Clear the frame and sum up; this last frame is also the clip's poster."""
-        self.step("closing", caption)
-        keep = [m for m in self.mobjects if m is not self.caption_bar]
-        if keep:
-            # One curtain in the background colour fades over everything: fading each
-            # mobject out would copy every one of them, which is slow in Manim.
-            curtain = Rectangle(width=config.frame_width + 1, height=config.frame_height + 1,
-                                stroke_width=0, fill_color=self.theme.background, fill_opacity=1)
-            self.play(FadeIn(curtain), run_time=0.5)
-            self.remove(*keep, curtain)
-        self.code = self.code_mark = None
-        heading = label(title, self.theme, self.theme.title_size, self.theme.text, weight="BOLD")
-        bullets = VGroup(*(wrapped(f"•  {p}", self.theme, 12.0, self.theme.body_size)
-                           for p in points))
-        bullets.arrange(DOWN, aligned_edge=LEFT, buff=0.3)
-        card = VGroup(heading, bullets).arrange(DOWN, aligned_edge=LEFT, buff=0.45)
-        assert self.caption_bar is not None
-        top, bottom = 3.8, self.caption_bar.get_top()[1] + 0.2
-        if card.height > top - bottom:
-            card.scale_to_fit_height(top - bottom)
-        card.move_to((0.0, (top + bottom) / 2, 0.0))
-        self.play(Write(heading), FadeIn(bullets, shift=DOWN * 0.2), run_time=1.0)
+    def closing(self, takeaway: str) -> None:
+        """The closing frame (the poster): the final annotated figure stays as it is, and the
+        caption says the clip's one-line takeaway."""
+        self.step("closing", takeaway)
         self.finish()
-        return card
 
     def fit_between_code_and_caption(self, group: Mobject, margin: float = 0.25) -> Mobject:
         """Scale and place ``group`` in the free band between code panel and caption bar."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from manim import LEFT, FadeIn, FadeOut, Rectangle, ReplacementTransform, VGroup, Wait, config
+from manim import LEFT, UP, FadeIn, FadeOut, Rectangle, ReplacementTransform, VGroup
 
 from core.model import (
     Broadcast,
@@ -18,47 +18,52 @@ from core.model import (
     Statement,
     Write,
 )
-from scenes.base import TraceScene
+from scenes.base import CAPTION_RATE, HOLD, TraceScene
 from scenes.components.caption_band import CaptionBand
 from scenes.components.text import mono
-from scenes.stage import Stage, is_named
+from scenes.stage import MEMORY_KINDS, Stage, is_named
 from scenes.visuals import play_op
 
 __all__ = ["CAPTION_RATE", "HOLD", "CodeClip", "statement_caption", "takeaway"]
 
-# Characters a second a caption may ask a viewer to read, at most.
-CAPTION_RATE = 13.0
-# Seconds every step stays still after its last motion.
-HOLD = 1.5
 
 
-class CodeClip(TraceScene[ProgramTrace]):
-    """A code clip: the snippet at the top, each statement a step, each op its visual."""
+class CodeClip(TraceScene[Any]):
+    """A code clip: the snippet at the top, each statement a step, each op its visual.
+
+    It plays a :class:`ProgramTrace`, or a story kind's trace (view, reshape, resize_, ...):
+    those carry the program they checked in ``program``, and play the same way.
+    """
 
     clip_id = "code"
-    trace_type = ProgramTrace
+    # Any trace: :attr:`program` checks that it is, or carries, a ProgramTrace.
+    trace_type = object
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.last_motion = 0.0
         self.band: CaptionBand | None = None
         self.stage: Stage | None = None
         self.marker: VGroup | None = None
-        self.holds: list[float] = []  # per step: seconds still after its last motion
 
-    def play(self, *args: Any, **kwargs: Any) -> None:
-        super().play(*args, **kwargs)
-        # Scene.wait plays a Wait: that is stillness, not motion.
-        if not all(isinstance(a, Wait) for a in args):
-            self.last_motion = self.time
+    @property
+    def program(self) -> ProgramTrace:
+        """The program this clip plays: the trace itself, or the story trace's program."""
+        trace = self.trace
+        program = trace if isinstance(trace, ProgramTrace) else getattr(trace, "program", None)
+        assert isinstance(program, ProgramTrace), f"{type(trace).__name__} has no program"
+        return program
 
     def construct(self) -> None:
-        trace = self.trace
+        trace = self.program
         self.stage = stage = Stage(trace, self.theme)
         self.play(FadeIn(stage.code), run_time=0.5)
         for number, statement in enumerate(trace.statements):
             self.step(f"{number + 1:02d}-line-{statement.span.line}",
                       statement_caption(trace, statement))
+            ops = [trace.ops[i] for i in statement.ops]
+            if stage.strips and not any(op.kind in MEMORY_KINDS and op.error is None for op in ops):
+                # Not about memory (or an error card needs the room): the strips go.
+                self.play(*stage.drop_strips(), run_time=0.6)
             self.point_at_span(statement.span)
             for index in statement.ops:
                 op = trace.ops[index]
@@ -97,16 +102,8 @@ class CodeClip(TraceScene[ProgramTrace]):
         self.play(*anims, run_time=0.4)
         self.band = band
         self._open = (name, caption, self.time - 0.4)
-
-    def _close_step(self) -> None:
-        if self._open is None:
-            return
-        _, caption, start = self._open
-        needed = max(start + len(caption) / CAPTION_RATE, self.last_motion + HOLD)
-        while self.time < needed - 1e-9:
-            self.wait(max(needed - self.time, 1 / config.frame_rate))
-        self.holds.append(self.time - self.last_motion)
-        super()._close_step()
+        # Narrated: the step lasts at least its speech (TraceScene._close_step waits for it).
+        self._spoken_s = self.narrator(len(self.steps), name, caption) if self.narrator else 0.0
 
     # The code panel's marker
 
@@ -116,6 +113,7 @@ class CodeClip(TraceScene[ProgramTrace]):
         assert stage is not None
         code = stage.code
         line = span.line - 1
+        dy, scroll = stage.scroll_to(line)
         text = code.source[line]
         end = span.col_end if span.end_line == span.line else len(text)
         first = len(text[:span.col_start].replace(" ", ""))
@@ -129,12 +127,13 @@ class CodeClip(TraceScene[ProgramTrace]):
                         stroke_color=stage.highlight, stroke_width=2.5,
                         fill_color=stage.highlight, fill_opacity=0.15)
         box.move_to(glyphs).set_y(target.get_y())
-        mark = VGroup(pointer, box)
+        mark = VGroup(pointer, box).shift(UP * dy)
         if self.marker is None:
-            self.play(FadeIn(mark), run_time=0.4)
+            self.play(FadeIn(mark), *scroll, run_time=0.4)
         else:
-            self.play(ReplacementTransform(self.marker, mark), run_time=0.4)
+            self.play(ReplacementTransform(self.marker, mark), *scroll, run_time=0.4)
         self.marker = mark
+        stage.marker = mark  # the stage moves it when the code window changes
 
 
 # Sentences generated from the op records' facts when the author gave none
@@ -148,6 +147,8 @@ def _op_sentence(trace: ProgramTrace, op: OpRecord) -> str:
     plan = op.plan
     inputs = ", ".join(dict.fromkeys(r.name for r in op.inputs))
     if op.kind == OpKind.CREATE and out is not None:
+        if out.library == "numpy":
+            return f"{name} is a new NumPy array of shape {tuple(out.shape)}."
         return f"{name} is a new tensor, {out.size_text}."
     if op.kind == OpKind.LAYOUT and out is not None:
         if 0 in out.strides:
@@ -215,7 +216,10 @@ def statement_caption(trace: ProgramTrace, statement: Statement) -> str:
 
 
 def takeaway(trace: ProgramTrace) -> str:
-    """One line for the closing frame, from what the clip's last telling op did."""
+    """One line for the closing frame: the author's ``takeaway``, or one made from what the
+    clip's last telling op did."""
+    if trace.takeaway:
+        return trace.takeaway
     names = {op.op for op in trace.ops}
     if any(op.error is not None for op in trace.ops):
         return "When shapes do not fit, torch stops and says why."

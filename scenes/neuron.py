@@ -104,13 +104,7 @@ class NeuronOutput(TraceScene[NeuronTrace]):
         self.play(Create(SurroundingRectangle(readouts[3], color=th.highlight, buff=0.1,
                                               stroke_width=5)), run_time=0.6)
 
-        self.closing(
-            "One neuron",
-            [f"Σ xᵢwᵢ multiplies each input by its weight and adds: {t.total.printed[0]}",
-             f"+ bias gives the pre-activation z = {t.pre_activation.printed[0]}",
-             f"y = {act}(z) = {t.output.printed[0]}, printed as {t.output.repr}"],
-            f"In short: a neuron is a weighted sum plus a bias, passed through {act}.",
-        )
+        self.closing(f"A neuron is a weighted sum plus a bias, passed through {act}.")
 
     def _name_row(self, name: str, facts: TensorFacts, color: str) -> VGroup:
         """A tensor's name and its size badge on one line."""

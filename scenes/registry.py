@@ -8,21 +8,26 @@ from typing import Any
 
 __all__ = ["SCENES", "scene_class", "scene_module_file"]
 
+# Kinds that are a program and nothing more play through the one code clip: the stage and one
+# visual per op. Their story builders (core/) still check that the code teaches what the
+# storyboard needs. Neuron, two-layer network and summary keep story layouts of their own.
+CODE = ("scenes.code_clip", "CodeClip")
+
 # kind -> (module, class). Modules are imported only when a clip of that kind is drawn.
 SCENES: dict[str, tuple[str, str]] = {
-    "elementwise-product": ("scenes.elementwise", "ElementwiseProduct"),
-    "view": ("scenes.view", "ViewSharesStorage"),
-    "sum": ("scenes.sum", "SumTwoWays"),
+    "elementwise-product": CODE,
+    "view": CODE,
+    "sum": CODE,
     "neuron": ("scenes.neuron", "NeuronOutput"),
-    "matmul-shapes": ("scenes.matmul_shapes", "MatmulNeedsMatchingShapes"),
-    "mm-vs-matmul": ("scenes.mm_vs_matmul", "MmVersusMatmul"),
+    "matmul-shapes": CODE,
+    "mm-vs-matmul": CODE,
     "two-layer-network": ("scenes.two_layer", "TwoLayerForwardPass"),
-    "reshape": ("scenes.reshape", "ReshapeMayCopy"),
-    "resize": ("scenes.resize", "ResizeInPlace"),
-    "strides": ("scenes.strides", "StridesAndContiguity"),
-    "numpy-bridge": ("scenes.numpy_bridge", "NumpyBridge"),
+    "reshape": CODE,
+    "resize": CODE,
+    "strides": CODE,
+    "numpy-bridge": CODE,
     "summary": ("scenes.summary", "SummaryTable"),
-    "code": ("scenes.code_clip", "CodeClip"),
+    "code": CODE,
 }
 
 

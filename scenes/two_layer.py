@@ -142,14 +142,7 @@ class TwoLayerForwardPass(TraceScene[TwoLayerTrace]):
                   Create(SurroundingRectangle(layer2[5], color=th.highlight, buff=0.06,
                                               stroke_width=3)), run_time=0.6)
 
-        self.closing(
-            "A two-layer network, shape by shape",
-            [f"layer 1: {_tuple(features)} @ {_tuple(w1)} → h {_tuple(s_h)}",
-             f"layer 2: {_tuple(s_h)} @ {_tuple(w2)} → y {_tuple(s_y)}",
-             "each @ needs matching inner sizes",
-             f"y = {s_y.printed[0]}, shape {_tuple(s_y)}"],
-            "In short: each layer is a matrix product, a bias and an activation.",
-        )
+        self.closing("Each layer is a matrix product, a bias and an activation.")
 
     def _panel(self, rows: list[tuple[str, TensorFacts, str]]) -> VGroup:
         """One row per tensor: its name, then its ``torch.Size`` badge, badges in a column."""

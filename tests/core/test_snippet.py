@@ -97,7 +97,8 @@ FORBIDDEN: list[tuple[str, str]] = [
     ("x = 2 ** 10**9", "an integer power this large"),
     ("x = [0] * 10**9", "this operator on a list"),
     ("x = torch.tensor(" + "[" * 6 + "1" + "]" * 6 + ")", "nested this deeply"),
-    ("\n".join(f"x{i} = {i}" for i in range(MAX_STATEMENTS + 1)), "at most 12 statements"),
+    ("\n".join(f"x{i} = {i}" for i in range(MAX_STATEMENTS + 1)),
+     f"at most {MAX_STATEMENTS} statements"),
 ]
 
 

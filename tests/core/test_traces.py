@@ -178,7 +178,7 @@ def notebook_mm_vs_matmul() -> dict[str, torch.Tensor]:
     x, y = torch.randn(2, 1, 3, 4), torch.randn(5, 4, 2)
     w = torch.randn(3, 5, 1)
     return {"features": features, "weights": weights, "X": x, "Y": y, "W": w,
-            "weights.view(5, 1)": weights.view(5, 1)}
+            "weights.view(5, 1)": weights.view(5, 1), "column": weights.view(5, 1)}
 
 
 def test_mm_vs_matmul(lesson: Lesson) -> None:

@@ -37,11 +37,12 @@ def test_volatile_addresses_are_dropped_and_nothing_else() -> None:
     assert stable_trace_json(json.dumps(changed)) != stable_trace_json(json.dumps(trace))
 
 
-def test_closure_of_the_elementwise_scene() -> None:
-    closure = import_closure("scenes.elementwise")
-    for module in ("scenes", "scenes.elementwise", "scenes.base", "scenes.theme",
-                   "scenes.components", "scenes.components.tensor_grid",
-                   "scenes.components.caption_bar", "core", "core.arithmetic", "core.lesson"):
+def test_closure_of_the_code_clip_scene() -> None:
+    closure = import_closure("scenes.code_clip")
+    for module in ("scenes", "scenes.code_clip", "scenes.base", "scenes.theme", "scenes.stage",
+                   "scenes.visuals", "scenes.visuals.layout", "scenes.components",
+                   "scenes.components.tensor_grid", "scenes.components.caption_bar", "core",
+                   "core.model", "core.lesson"):
         assert module in closure
     assert not any(m.startswith(("manim", "torch", "numpy", "studio")) for m in closure)
 
@@ -86,12 +87,12 @@ def test_closures_are_reused_within_one_pass_and_seen_afresh_after(tmp_path: Pat
 
 
 def _inputs(**change: str) -> ClipInputs:
-    base = {"clip_id": "c", "scene": "scenes.elementwise:ElementwiseProduct",
+    base = {"clip_id": "c", "scene": "scenes.code_clip:CodeClip",
             "trace_json": json.dumps({"_volatile": ["data_ptr"], "data_ptr": 1, "v": [1.0]}),
             "quality": "low",
             "theme": "dark"}
     base.update(change)
-    return ClipInputs(modules=tuple(import_closure("scenes.elementwise")), **base)
+    return ClipInputs(modules=tuple(import_closure("scenes.code_clip")), **base)
 
 
 def test_hash_covers_quality_theme_and_trace_but_not_addresses() -> None:
@@ -228,11 +229,11 @@ def test_edit_outside_the_closure_changes_nothing(
 ) -> None:
     lesson = write_lesson(tmp_path)
     before = _hashes(lesson)
-    closure = import_closure("scenes.elementwise")
+    closure = import_closure("scenes.code_clip")
     outside = [p for p in (hashing.ROOT / "scenes").rglob("*.py")
                if ".".join(p.relative_to(hashing.ROOT).with_suffix("").parts) not in closure
                and p.name != "__init__.py"]
-    assert outside, "expected a scenes module the elementwise clip does not import"
+    assert outside, "expected a scenes module the code clip does not import"
     _edit(monkeypatch, outside[0].relative_to(hashing.ROOT).as_posix())
     assert _hashes(lesson) == before
 
