@@ -96,8 +96,8 @@ CASES: dict[str, tuple[Callable[[str], str], str]] = {
         + ", found a value nested too deeply to show"),
     # Top level
     "top-unknown-key": (edit('seed = 3', 'seed = 3\ncolour = 1'),
-                        "key 'colour': expected only the top-level keys title, seed and "
-                        "[[clips]], found 'colour'"),
+                        "key 'colour': expected only the top-level keys title, seed, voice "
+                        "and [[clips]], found 'colour'"),
     "title-missing": (edit('title = "Bad lessons"\n', ''),
                       "key 'title': expected a non-empty string, found None"),
     "title-int": (edit('"Bad lessons"', '3'), "key 'title': expected a non-empty string, found 3"),
@@ -196,8 +196,9 @@ CASES.update({
     "kind-newline": (edit('"code"', r'"sum\n"'),
                      A + f"key 'kind': expected one of {KIND_LIST}, found 'sum\\n'"),
     "clip-unknown-key": (alpha("colour = 1"),
-                         A + "key 'colour': expected one of the keys of a 'code' clip: code, id, "
-                             "kind, say, seed, tensors, title, found 'colour'"),
+                         A + "key 'colour': expected one of the keys of a 'code' clip: audio, "
+                             "code, id, kind, say, seed, speak, takeaway, tensors, title, found "
+                             "'colour'"),
     # Clip titles
     "clip-title-missing": (edit('title = "Alpha"\n', ''),
                            A + "key 'title': expected a non-empty string, found None"),

@@ -123,9 +123,9 @@ def test_a_kill_at_every_install_step_leaves_whole_sets(
     monkeypatch.setattr(FakePool, "generation", "new")
     steps = _count_steps(tmp_path, media, monkeypatch)
     # The new build: the trace cache, each clip's set renamed in and the manifest naming it,
-    # the gallery, then each old set deleted.
-    assert steps == ["replace", "rename", "replace", "rename", "replace", "replace", "rmtree",
-                     "rmtree"]
+    # the gallery and the present page, then each old set deleted.
+    assert steps == ["replace", "rename", "replace", "rename", "replace", "replace", "replace",
+                     "rmtree", "rmtree"]
     seen_generations: dict[str, set[str]] = {c: set() for c in CLIPS}
     for n in range(len(steps)):
         for when in ("before", "after"):
@@ -188,6 +188,7 @@ def _rebuild_cleans_up(folder: Path, frozen: Path, monkeypatch: pytest.MonkeyPat
         # Only the set the manifest names is left, and the gallery shows exactly its files.
         assert [p.name for p in (media / clip).iterdir()] == [entry.set_name]
         assert SET_NAME.fullmatch(entry.set_name)
-        assert gallery[clip] == {entry.files[k] for k in ("mp4", "webm", "poster", "vtt")}
+        assert gallery[clip] == {entry.files[k] for k in ("mp4", "webm", "poster", "vtt",
+                                                          "chapters") if k in entry.files}
         assert {re.sub(r":.*", "", (media / rel).read_text()) for rel in
                 entry.files.values()} == {entry.hash}
