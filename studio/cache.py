@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from studio.files import fsync_path
 from studio.guard import MediaError
 
 __all__ = ["ENTRY_OWN", "ClipCache", "open_cache"]
@@ -53,14 +54,6 @@ def _sha256_copy(source: Path, dest: Path) -> str:
         writer.flush()
         os.fsync(writer.fileno())
     return digest.hexdigest()
-
-
-def _fsync_dir(path: Path) -> None:
-    descriptor = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
 
 
 def _tuples(value: Any) -> Any:
@@ -148,14 +141,14 @@ class ClipCache:
                 handle.write("\n")
                 handle.flush()
                 os.fsync(handle.fileno())
-            _fsync_dir(temp)
+            fsync_path(temp)
             try:
                 os.rename(temp, final)
             except OSError as exc:
                 if exc.errno in (errno.EEXIST, errno.ENOTEMPTY):
                     return False  # another build added the same clip first: its copy stands
                 raise
-            _fsync_dir(final.parent)
+            fsync_path(final.parent)
             return True
         finally:
             shutil.rmtree(temp, ignore_errors=True)
@@ -195,7 +188,7 @@ class ClipCache:
                 shutil.rmtree(stage.folder, ignore_errors=True)
                 left.append(job)
                 continue
-            _fsync_dir(stage.folder)
+            fsync_path(stage.folder)
             entry = {**clip, "id": job.clip_id, "title": job.title, "hash": job.hash,
                      "files": stage.files}
             on_result(RenderResult(job.clip_id, entry, None, time.monotonic() - start,

@@ -27,9 +27,13 @@ def temp_path(final: Path) -> Path:
     return Path(name)
 
 
-def _fsync(path: Path) -> None:
-    with open(path, "rb") as handle:
-        os.fsync(handle.fileno())
+def fsync_path(path: Path) -> None:
+    """Flush a file, or a folder's entries, to disk (a rename is durable once its folder is)."""
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 @contextlib.contextmanager
@@ -42,7 +46,7 @@ def atomic_path(final: Path) -> Iterator[Path]:
     tmp = temp_path(final)
     try:
         yield tmp
-        _fsync(tmp)
+        fsync_path(tmp)
         os.replace(tmp, final)
     except OSError as exc:
         # fsync and write errors (a full disk) name no file; say which one was being written.

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from studio.files import atomic_write_text
+from studio.files import atomic_write_text, fsync_path
 from studio.manifest import OPTIONAL_FILES, REQUIRED_FILES, clip_files
 
 __all__ = [
@@ -77,14 +77,6 @@ def new_stage(media: Path, clip_id: str, digest: str, gif: bool) -> Stage:
     keys = [k for k in (*REQUIRED_FILES, *OPTIONAL_FILES) if gif or k != "gif"]
     set_name = f"{digest[:16]}-{secrets.token_hex(4)}"
     return Stage(folder, set_name, clip_files(clip_id, set_name, keys))
-
-
-def _fsync(path: Path) -> None:
-    descriptor = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
 
 
 def _writer_class(sink: Any) -> type[Any]:
@@ -174,8 +166,8 @@ def _render(job: RenderJob, progress: Callable[[str, int], None] | None
         frames = sorted((scratch / "steps").glob("*.png"))
         contact_sheet(frames, [s.caption for s in steps], job.title, stage.path("storyboard"))
         for key in stage.files:
-            _fsync(stage.path(key))
-        _fsync(stage.folder)
+            fsync_path(stage.path(key))
+        fsync_path(stage.folder)
         if progress is not None:
             progress(job.clip_id, encoders.frames)
         entry = {"id": job.clip_id, "title": job.title, "hash": job.hash,
@@ -217,4 +209,4 @@ def install_set(media: Path, entry: dict[str, Any], stage: str) -> None:
     files: dict[str, str] = entry["files"]
     final = media / Path(files["mp4"]).parent
     os.rename(stage, final)
-    _fsync(final.parent)
+    fsync_path(final.parent)
