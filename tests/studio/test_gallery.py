@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import functools
 import json
-import shutil
-import subprocess
-import tempfile
 import threading
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -103,21 +100,6 @@ def served(built: Path, tmp_path: Path) -> Iterator[tuple[str, Path]]:
 class _QuietHandler(SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         pass
-
-
-def _dump_dom(url: str) -> str:
-    profile = tempfile.mkdtemp(prefix="torchreel-chromium-")
-    try:
-        run = subprocess.run(
-            [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-             "--no-first-run", "--disable-background-networking", "--disable-component-update",
-             "--disable-sync", "--mute-audio", f"--user-data-dir={profile}",
-             "--autoplay-policy=no-user-gesture-required", "--virtual-time-budget=120000",
-             "--dump-dom", url],
-            capture_output=True, text=True, timeout=200)
-    finally:
-        shutil.rmtree(profile, ignore_errors=True)
-    return run.stdout
 
 
 def _checked(url: str) -> str:
