@@ -1,17 +1,21 @@
-"""A Manim camera that replays the cairo path of a mobject whose points did not change."""
+"""A Manim camera that replays the cairo path of points it has already drawn."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import OrderedDict
 from typing import Any, Self
 
 import cairo
-import numpy as np
-from manim import Camera, Mobject, VMobject
+from manim import Camera, VMobject
 
 __all__ = ["PathReplayCamera"]
 
-_Entry = tuple[VMobject, np.ndarray, tuple[float, ...], Any]
+# What Manim's path for a vmobject depends on: its points (bit for bit), the context's matrix,
+# and the two VMobject settings its subpath splitting reads.
+_Key = tuple[bytes, tuple[int, ...], tuple[float, ...], int, float]
+# Paths kept, least recently drawn dropped first: a few kilobytes each (points and path), and
+# a frame of the default clips draws a few hundred.
+MAX_PATHS = 8192
 
 
 class PathReplayCamera(Camera):
@@ -19,9 +23,12 @@ class PathReplayCamera(Camera):
 
     Manim builds every mobject's cairo path from its points on every frame, one Python call
     per curve: a line of code is hundreds of curves, and most of the frame does not move from
-    one frame to the next. Here a path is built once and replayed (``append_path``) while the
-    mobject's points and the context's matrix are what they were when it was built. A path
-    not drawn for a whole frame is forgotten, so memory follows what is on screen.
+    one frame to the next. Here a path is built once and replayed (``append_path``) whenever
+    the same points are drawn under the same matrix again: by the same mobject in a later
+    frame, or by another one with equal points (each play's copies of a mobject, a caption
+    shown again, a step's figure drawn again by a later step). The key is the points' bytes,
+    so a replayed path is the path Manim would build. The :data:`MAX_PATHS` most recently
+    drawn paths are kept.
 
     Manim's own static-image caching (mobjects no animation touches are drawn once per play)
     is untouched: this only speeds up drawing what does get drawn.
@@ -29,19 +36,10 @@ class PathReplayCamera(Camera):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # id(vmobject) -> (the vmobject, a copy of its points, the context matrix, the path),
-        # for the paths drawn in this capture and the two before it.
-        self._drawn: dict[int, _Entry] = {}
-        self._before: dict[int, _Entry] = {}
-        self._older: dict[int, _Entry] = {}
+        # Paths by what they were built from, most recently drawn last.
+        self._paths: OrderedDict[_Key, Any] = OrderedDict()
         self.replayed = 0
         self.built = 0
-
-    def capture_mobjects(self, mobjects: Iterable[Mobject], **kwargs: Any) -> None:
-        super().capture_mobjects(mobjects, **kwargs)
-        # Two captures back, not one: between two plays Manim captures the static image,
-        # and the next play's frames still draw what the last play's did.
-        self._older, self._before, self._drawn = self._before, self._drawn, {}
 
     def set_cairo_context_path(self, ctx: cairo.Context, vmobject: VMobject) -> Self:
         points = vmobject.points
@@ -49,19 +47,19 @@ class PathReplayCamera(Camera):
             # Manim leaves the previous path in place here; so must we.
             super().set_cairo_context_path(ctx, vmobject)
             return self
-        key = id(vmobject)
         m = ctx.get_matrix()
-        matrix = (m.xx, m.yx, m.xy, m.yy, m.x0, m.y0)
-        known = self._drawn.get(key) or self._before.get(key) or self._older.get(key)
-        # The mobject itself is kept in the entry, so its id cannot be reused by another.
-        if (known is not None and known[0] is vmobject and known[2] == matrix
-                and known[1].shape == points.shape and np.array_equal(known[1], points)):
+        key = (points.tobytes(), points.shape, (m.xx, m.yx, m.xy, m.yy, m.x0, m.y0),
+               vmobject.n_points_per_cubic_curve, vmobject.tolerance_for_point_equality)
+        path = self._paths.get(key)
+        if path is not None:
             ctx.new_path()
-            ctx.append_path(known[3])
-            self._drawn[key] = known
+            ctx.append_path(path)
+            self._paths.move_to_end(key)
             self.replayed += 1
             return self
         super().set_cairo_context_path(ctx, vmobject)
-        self._drawn[key] = (vmobject, points.copy(), matrix, ctx.copy_path())
+        self._paths[key] = ctx.copy_path()
+        if len(self._paths) > MAX_PATHS:
+            self._paths.popitem(last=False)
         self.built += 1
         return self
