@@ -23,6 +23,7 @@ from scenes.components.caption_band import CaptionBand
 from scenes.components.text import mono
 from scenes.stage import MEMORY_KINDS, Stage, is_named
 from scenes.visuals import play_op
+from scenes.visuals.common import rearrange
 
 __all__ = ["CAPTION_RATE", "HOLD", "CodeClip", "statement_caption", "takeaway"]
 
@@ -63,7 +64,7 @@ class CodeClip(TraceScene[Any]):
             ops = [trace.ops[i] for i in statement.ops]
             if stage.strips and not any(op.kind in MEMORY_KINDS and op.error is None for op in ops):
                 # Not about memory (or an error card needs the room): the strips go.
-                self.play(*stage.drop_strips(), run_time=0.6)
+                rearrange(self, stage.drop_strips(), 0.6)
             self.point_at_span(statement.span)
             for index in statement.ops:
                 op = trace.ops[index]
@@ -94,14 +95,14 @@ class CodeClip(TraceScene[Any]):
                 # The error card that kept the band's floor is gone: the tensors move back.
                 stage.floor = 0.0
                 anims += stage.arrange()
-        if self.band is None:
-            anims.append(FadeIn(band))
-        else:
-            # Words cross-fade: morphing one sentence's glyphs into another's is unreadable.
-            anims += [FadeOut(self.band), FadeIn(band)]
-        self.play(*anims, run_time=0.4)
+        if self.band is not None:
+            # The old sentence goes before the new one comes: two sentences fading through
+            # each other are unreadable, and morphing one's glyphs into the other's is worse.
+            anims.append(FadeOut(self.band))
+        rearrange(self, anims, 0.4)
+        self.play(FadeIn(band), run_time=0.3)
         self.band = band
-        self._open = (name, caption, self.time - 0.4)
+        self._open = (name, caption, self.time - 0.3)
         # Narrated: the step lasts at least its speech (TraceScene._close_step waits for it).
         self._spoken_s = self.narrator(len(self.steps), name, caption) if self.narrator else 0.0
 

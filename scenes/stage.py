@@ -68,6 +68,7 @@ GHOST_OPACITY = 0.35
 # size that fits the frame they could not be read; the trace JSON and --text keep them).
 VALUE_LIMIT = 16
 STRIP_GAP = 0.4
+COLUMN_LANE = 0.09  # between the lanes beside a column that arrows to storage run down
 
 
 # Op kinds whose visual draws storage: a statement with none of them lets the strips go.
@@ -263,6 +264,7 @@ class Stage:
         self.w = min(self.w, (self.right - self.left - 1.9) / widest)
         self.h = 0.4
         self.code = self._code_panel()
+        self.active_line = 0  # the code line being played (0-based); scroll_to moves it
         self._layout_code(self._choose_window())
         self.strip_rows = 1
         self.floor = 0.0  # height kept free at the bottom of the work band (an error card)
@@ -352,8 +354,8 @@ class Stage:
         panel = self.code.panel
         up = mono("⋮", th, th.small_size, th.muted)
         # Side by side as well as top and bottom: a one-line window has room for both.
-        up.move_to(panel.get_corner(UP + RIGHT) + np.array([-0.4, -0.22, 0.0]))
-        down = up.copy().move_to(panel.get_corner(DOWN + RIGHT) + np.array([-0.18, 0.22, 0.0]))
+        up.move_to(panel.get_corner(UP + RIGHT) + np.array([-0.33, -0.22, 0.0]))
+        down = up.copy().move_to(panel.get_corner(DOWN + RIGHT) + np.array([-0.15, 0.22, 0.0]))
         up.set_opacity(0.0)
         down.set_opacity(1.0 if self.window < len(self.code.source) else 0.0)
         return VGroup(up, down)
@@ -394,9 +396,8 @@ class Stage:
         if count == self.window:
             return []
         first = self.first_line
-        active = getattr(self, "active_line", first)
-        if active >= first + count:
-            first = active - count + 1
+        if self.active_line >= first + count:
+            first = self.active_line - count + 1
         dy = self._line_tops[self.first_line] - self._line_tops[first]
         self.window, self.first_line = count, first
         panel = self.code.panel
@@ -473,7 +474,7 @@ class Stage:
         return Figure(facts, self.cell_theme, self.color(facts.ref), self.w, self.h, reserve)
 
     def arrange(self, new: Sequence[Figure] = (), keep: Iterable[TensorRef] = (),
-                drop: Iterable[TensorRef] = ()) -> list[Any]:
+                drop: Iterable[TensorRef] = (), badges: Iterable[TensorRef] = ()) -> list[Any]:
         """Lay out the figures on stage plus ``new`` in one centred row of the work band.
 
         Figures not in ``keep`` leave, oldest first, while there are more than
@@ -482,6 +483,7 @@ class Stage:
         stage get move animations; leaving figures slide out to the left.
         """
         keep = set(keep) | {f.ref for f in new}
+        badges = set(badges)
         anims: list[Any] = []
         for ref in list(drop):
             if ref in self.figures:
@@ -501,9 +503,10 @@ class Stage:
 
         if width(order) > b.width:
             # Stride badges belong to the layout step that showed them; when the row is too
-            # wide they go first, before any tensor leaves or shrinks.
+            # wide they go first, before any tensor leaves or shrinks (but not ``badges``:
+            # those of the tensor whose layout this step shows).
             for figure in order:
-                if figure.header_extra and figure not in new:
+                if figure.header_extra and figure not in new and figure.ref not in badges:
                     anims += [FadeOut(m) for m in figure.header_extra]
                     figure.remove(*figure.header_extra)
                     figure.header_extra.clear()
@@ -638,8 +641,8 @@ class Stage:
     def strip(self, storage: str) -> StorageStrip | None:
         return self.strips.get(storage)
 
-    def show_strip(self, facts: TensorFacts, keep: Iterable[TensorRef] = ()
-                   ) -> tuple[StorageStrip, list[Any]]:
+    def show_strip(self, facts: TensorFacts, keep: Iterable[TensorRef] = (),
+                   badges: Iterable[TensorRef] = ()) -> tuple[StorageStrip, list[Any]]:
         """The strip of ``facts.storage`` (made and placed if new) and the animations that
         bring it and the re-laid-out bands in; figures in ``keep`` stay on stage."""
         if facts.storage in self.strips:
@@ -661,7 +664,7 @@ class Stage:
                 anims += [FadeOut(a) for a in self._attached(ref)]
         self.strips[facts.storage] = strip
         anims += self._place_strips(new=strip)
-        anims += self.arrange(keep=keep)
+        anims += self.arrange(keep=keep, badges=badges)
         return strip, anims
 
     def drop_strips(self) -> list[Any]:
@@ -675,15 +678,19 @@ class Stage:
         self.strip_rows = 1
         return anims + self.arrange()
 
-    def align_strip(self, strip: StorageStrip, figure: Figure) -> list[Any]:
-        """Slide a strip that is alone in its row under ``figure``, so arrows run downwards."""
+    def align_strip(self, strip: StorageStrip, figure: Figure, *, now: bool = False
+                    ) -> list[Any]:
+        """Slide a strip that is alone in its row under ``figure``, so arrows run downwards
+        (``now``: move it at once, for a strip not on screen yet)."""
         if self.strip_rows != 1 or len(self.strips) != 1:
             return []
         dx = float(figure.cells.get_center()[0] - strip.cells.get_center()[0])
         dx = min(max(dx, self.left - strip.get_left()[0]), self.right - strip.get_right()[0])
         if abs(dx) < 1e-3:
             return []
-        anims: list[Any] = [strip.animate.shift(RIGHT * dx)]
+        if now:
+            strip.shift(RIGHT * dx)
+        anims: list[Any] = [] if now else [strip.animate.shift(RIGHT * dx)]
         for ref in [r for r, f in self.figures.items() if f.facts.storage == strip.facts.storage]:
             anims += [FadeOut(links) for links in self._attached(ref)]
         return anims
@@ -728,7 +735,8 @@ class Stage:
         ``storage_index`` names (torch's own addresses).
 
         Arrows start at the bottom edge of the cell on its centre line; an upper row's arrow
-        first drops through a lane beside the values below, so no arrow crosses a value.
+        first drops through a lane beside the values below (a column's upper cells leave by
+        their sides into lanes beside the column), so no arrow crosses a value.
         """
         facts = figure.facts
         chosen = range(len(figure.cells)) if elements is None else elements
@@ -746,8 +754,22 @@ class Stage:
             start = cell.get_bottom()
             row = (k // cols) % rows
             parts = VGroup()
-            if row < rows - 1:
-                lane = (-0.42 if (k % cols) * 2 < cols else 0.42) * cell.width
+            if row < rows - 1 and cols == 1:
+                # A column: upper cells leave by their side, alternately left and right, into
+                # lanes beside the column (the topmost outermost, so no two lines cross).
+                left_side = row % 2 == 0
+                count = (rows - 1 + (1 if left_side else 0)) // 2
+                lane = (count - row // 2) * COLUMN_LANE
+                side = cell.get_left() if left_side else cell.get_right()
+                x = side[0] - lane if left_side else side[0] + lane
+                out = np.array([x, side[1], 0.0])
+                knee = np.array([x, grid_bottom, 0.0])
+                parts.add(Line(side, out, stroke_width=2.5, color=color))
+                parts.add(Line(out, knee, stroke_width=2.5, color=color))
+                start = knee
+            elif row < rows - 1:
+                # Down a lane between the value and the cell's border, beside the values below.
+                lane = (-0.475 if (k % cols) * 2 < cols else 0.475) * cell.width
                 start = start + RIGHT * lane
                 knee = np.array([start[0], grid_bottom, 0.0])
                 parts.add(Line(start, knee, stroke_width=2.5, color=color))

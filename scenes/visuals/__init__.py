@@ -23,6 +23,7 @@ from scenes.visuals import (
     resize,
     write,
 )
+from scenes.visuals.common import rearrange
 
 __all__ = ["VISUALS", "Visual", "play_op"]
 
@@ -53,7 +54,7 @@ def play_op(scene: Any, stage: Stage, op: OpRecord) -> None:
         # This step's marks were drawn where the tensors stood: they go with the strips.
         marks = [FadeOut(m) for m in stage.extras]
         stage.extras.clear()
-        scene.play(*marks, *stage.drop_strips(), run_time=0.5)
+        rearrange(scene, [*marks, *stage.drop_strips()], 0.5)
     if op.error is not None:
         error.play(scene, stage, op)
     else:

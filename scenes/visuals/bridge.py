@@ -8,7 +8,7 @@ from manim import FadeIn
 
 from core.model import OpRecord
 from scenes.stage import Stage
-from scenes.visuals.common import bring, show_figure, transient
+from scenes.visuals.common import bring, rearrange, show_figure, transient
 
 __all__ = ["play"]
 
@@ -18,8 +18,7 @@ def play(scene: Any, stage: Stage, op: OpRecord) -> None:
     out_facts = stage.facts(op.outputs[0])
     figure = stage.make_figure(out_facts)
     anims = stage.arrange([figure], keep=[source.ref, figure.ref])
-    if anims:
-        scene.play(*anims, run_time=0.8)
+    rearrange(scene, anims, 0.8)
     show_figure(scene, stage, figure)
     same = source.facts.buffer == out_facts.buffer
     text = (f"{source.facts.name} and {out_facts.name}: one buffer {out_facts.buffer}, no copy"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -14,8 +15,11 @@ from manim import (
     FadeOut,
     LaggedStart,
     Mobject,
+    MoveAlongPath,
     RoundedRectangle,
+    Succession,
     VGroup,
+    VMobject,
 )
 
 from core.model import OpRecord, TensorFacts, TensorRef
@@ -30,6 +34,7 @@ __all__ = [
     "console",
     "drop_in",
     "order_text",
+    "rearrange",
     "settle",
     "show_figure",
     "symbol",
@@ -46,6 +51,24 @@ SYMBOLS = {
 def symbol(op: str) -> str | None:
     """The infix symbol of a binary op, or None for a function written ``op(a)``."""
     return SYMBOLS.get(op.removesuffix("_"))
+
+
+def rearrange(scene: Any, anims: Sequence[Any], run_time: float = 0.8) -> None:
+    """Play the stage's layout animations in three beats: what leaves goes first, then what
+    stays moves into the room it left, then what is new fades in where nothing is moving.
+
+    Played at once, a figure sliding out crosses the one moving into its place, and a strip
+    fades in under a tensor still on its way up.
+    """
+    leaving = [a for a in anims if isinstance(a, FadeOut)]
+    arriving = [a for a in anims if isinstance(a, FadeIn)]
+    moving = [a for a in anims if not isinstance(a, (FadeOut, FadeIn))]
+    if leaving:
+        scene.play(*leaving, run_time=0.4)
+    if moving:
+        scene.play(*moving, run_time=run_time)
+    if arriving:
+        scene.play(*arriving, run_time=0.5)
 
 
 def settle(scene: Any, figure: Mobject, parts: Sequence[Mobject]) -> None:
@@ -83,13 +106,106 @@ def bring(scene: Any, stage: Stage, refs: Sequence[TensorRef],
     for figure in dimmed:
         anims.append(figure.cells.animate.set_opacity(1))
         figure.dimmed = False  # type: ignore[attr-defined]
-    if anims:
-        scene.play(*anims, run_time=0.8)
+    rearrange(scene, anims)
     for figure in new:
         show_figure(scene, stage, figure, run_time=0.8)
     found = [stage.figure(r) for r in refs]
     assert all(f is not None for f in found)
     return [f for f in found if f is not None]
+
+
+Box = tuple[float, float, float, float]  # left, bottom, right, top
+
+
+def box_of(mob: Mobject) -> Box:
+    return (float(mob.get_left()[0]), float(mob.get_bottom()[1]), float(mob.get_right()[0]),
+            float(mob.get_top()[1]))
+
+
+def _hits(path: Sequence[np.ndarray], half: np.ndarray, boxes: Sequence[Box]) -> int:
+    """How many of ``boxes`` a cell of half-size ``half`` touches on its way along ``path``
+    (a polyline of centres), sampled every 0.02 units, its two ends left out."""
+    if not boxes:
+        return 0
+    points = []
+    for a, b in itertools.pairwise(path):
+        steps = max(2, int(np.linalg.norm(b - a) / 0.02))
+        t = np.linspace(0.0, 1.0, steps)[:, None]
+        points.append(a[:2] + (b[:2] - a[:2]) * t)
+    centres = np.concatenate(points)[1:-1]
+    if not len(centres):
+        return 0
+    box = np.array(boxes, dtype=float)  # (B, 4)
+    x, y = centres[:, 0:1], centres[:, 1:2]  # (S, 1)
+    clear = ((x + half[0] <= box[:, 0] + 0.02) | (x - half[0] >= box[:, 2] - 0.02)
+             | (y + half[1] <= box[:, 1] + 0.02) | (y - half[1] >= box[:, 3] - 0.02))
+    return int(np.count_nonzero(~clear.all(axis=0)))
+
+
+def plan_moves(starts: Sequence[np.ndarray], targets: Sequence[np.ndarray], half: np.ndarray,
+               obstacles: Sequence[Box]) -> tuple[list[int], list[list[np.ndarray]]]:
+    """The order in which cells travel, one at a time, and each cell's path, so that no cell
+    crosses a cell still waiting, one already placed, or anything in ``obstacles``.
+
+    Orders tried: torch's reading order, its reverse, farthest target first. In an order, each
+    cell takes the first of these paths that touches nothing: straight; a step out of its row
+    towards the target, then straight; an elbow (vertical then horizontal, or horizontal then
+    vertical); round a lane above or below everything moving. The first order whose cells all
+    travel clear wins; else the one that touches least.
+    """
+    n = len(starts)
+    a_all = [np.array(p, dtype=float) for p in starts]
+    b_all = [np.array(p, dtype=float) for p in targets]
+    ys = [p[1] for p in (*a_all, *b_all)]
+    above, below = max(ys) + half[1] * 2.4, min(ys) - half[1] * 2.4
+
+    def shapes(i: int) -> list[list[np.ndarray]]:
+        a, b = a_all[i], b_all[i]
+        found = [[a, b]]
+        if abs(b[1] - a[1]) > half[1] * 2.2:
+            found.append([a, a + np.array([0.0, np.sign(b[1] - a[1]) * half[1] * 2.2, 0.0]), b])
+        found.append([a, np.array([a[0], b[1], 0.0]), b])
+        found.append([a, np.array([b[0], a[1], 0.0]), b])
+        for lane in (above, below):
+            found.append([a, np.array([a[0], lane, 0.0]), np.array([b[0], lane, 0.0]), b])
+        return found
+
+    def plan(order: list[int]) -> tuple[int, list[list[np.ndarray]]]:
+        total = 0
+        paths: list[list[np.ndarray]] = [[] for _ in range(n)]
+        for rank, i in enumerate(order):
+            boxes = [*obstacles, *((p[0] - half[0], p[1] - half[1], p[0] + half[0],
+                                    p[1] + half[1]) for p in (*(a_all[j] for j in order[rank + 1:]),
+                                                              *(b_all[j] for j in order[:rank])))]
+            best: tuple[int, list[np.ndarray]] | None = None
+            for path in shapes(i):
+                hits = _hits(path, half, boxes)
+                if best is None or hits < best[0]:
+                    best = (hits, path)
+                if hits == 0:
+                    break
+            assert best is not None
+            total += best[0]
+            paths[i] = best[1]
+        return total, paths
+
+    reading = list(range(n))
+    far = sorted(reading, key=lambda i: -float(np.linalg.norm(b_all[i] - a_all[i])))
+    chosen: tuple[int, list[int], list[list[np.ndarray]]] | None = None
+    for order in (reading, reading[::-1], far):
+        hits, paths = plan(order)
+        if chosen is None or hits < chosen[0]:
+            chosen = (hits, order, paths)
+        if hits == 0:
+            break
+    assert chosen is not None
+    return chosen[1], chosen[2]
+
+
+def _along(points: Sequence[np.ndarray]) -> VMobject:
+    path = VMobject()
+    path.set_points_as_corners(list(points))
+    return path
 
 
 def adopt(scene: Any, stage: Stage, op: OpRecord, source: Figure, out_facts: TensorFacts,
@@ -101,6 +217,10 @@ def adopt(scene: Any, stage: Stage, op: OpRecord, source: Figure, out_facts: Ten
     an input element gets that input's cell itself; any further one (a stride-0 repeat) gets a
     dashed ghost copy that slides out of it. If a later op reads the input, a dimmed copy of
     it stays where it was (a new mobject: the cells themselves moved on).
+
+    The cells travel one at a time, so none overlaps another in flight, on paths that cross
+    no other cell and no other tensor (:func:`plan_moves`); the new name and badges appear
+    once the cells are in place, so no cell passes over them.
     """
     out = stage.make_figure(out_facts)
     extra = list(decorate(out)) if decorate is not None else []
@@ -109,11 +229,9 @@ def adopt(scene: Any, stage: Stage, op: OpRecord, source: Figure, out_facts: Ten
     anims = stage.arrange([out], keep=[source.ref, out.ref])
     if links is not None:
         anims.append(FadeOut(links))
-    if anims:
-        scene.play(*anims, run_time=0.8)
+    rearrange(scene, anims)
     # The stage placed ``out`` with fresh cells: their centres are where the old cells go.
     targets = [out.position(k) for k in range(len(out.cells))]
-    fresh = list(out.cells)
     order = list(stage.figures)
     stage.remove_figure(source.ref)
     scene.remove(source)
@@ -127,31 +245,37 @@ def adopt(scene: Any, stage: Stage, op: OpRecord, source: Figure, out_facts: Ten
         stage.figures = {r: stage.figures[r] for r in order if r in stage.figures} | {
             r: f for r, f in stage.figures.items() if r not in order}
         scene.add(left_behind)
-    moved: list[Any] = []
-    ghosts: list[Any] = []
     first: dict[int, int] = {}
     cells: list[Cell | None] = []
     for k, s in enumerate(sources):
         if s not in first:
             first[s] = k
-            origin = source.cell(s)
-            cells.append(origin)
-            scene.add(origin)
-            # A gentle arc, one cell a moment after another: crossing paths stay apart.
-            builder: Any = origin.animate(path_arc=0.7)  # type: ignore[operator]
-            moved.append(builder.move_to(targets[k]))
+            cells.append(source.cell(s))
+            scene.add(source.cell(s))
         else:
             cells.append(None)
     leaving = [source.cell(s) for s in range(len(source.cells)) if s not in first]
     labels: list[Any] = [source.name_label, source.badge, *source.header_extra, *source.ghosts,
-              *source.notes]
+                         *source.notes]
     if not keep_input:
         scene.add(*labels)
+    departures: list[Any] = [FadeOut(c) for c in leaving]
+    if not keep_input:
+        departures.append(FadeOut(VGroup(*labels)))
+    if departures:
+        scene.play(*departures, run_time=0.4)
+    movers = [(k, c) for k, c in enumerate(cells) if c is not None]
+    others = [box_of(f) for ref, f in stage.figures.items() if ref not in (source.ref, out.ref)]
+    half = np.array([source.cell(0).width / 2, source.cell(0).height / 2, 0.0])
+    order_k, paths = plan_moves([c.get_center() for _, c in movers],
+                                [targets[k] for k, _ in movers], half, others)
+    each = min(0.5, max(0.15, 3.5 / max(1, len(movers))))
+    moves = [MoveAlongPath(movers[i][1], _along(paths[i]), run_time=each) for i in order_k]
+    scene.play(Succession(*moves), run_time=each * len(moves))
     arrivals: Any = VGroup(out.name_label, out.badge, *extra)  # type: ignore[arg-type]
-    departures = [FadeOut(VGroup(*labels))] if not keep_input else []
-    scene.play(LaggedStart(*moved, lag_ratio=0.12), FadeIn(arrivals), *departures,
-               *(FadeOut(c) for c in leaving), run_time=2.0)
+    scene.play(FadeIn(arrivals), run_time=0.5)
     # Stride-0 repeats slide out of the cell they repeat, now in its new place.
+    ghosts: list[Any] = []
     for k, s in enumerate(sources):
         if cells[k] is None:
             ghost = stage.ghost(source.cell(s))
@@ -168,7 +292,6 @@ def adopt(scene: Any, stage: Stage, op: OpRecord, source: Figure, out_facts: Ten
         if hasattr(cell, "dashes"):
             cell.dashes.set_stroke(out.hue)
     scene.remove(*placed, arrivals, *leaving)
-    del fresh
     scene.add(out)
     return out
 

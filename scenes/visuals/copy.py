@@ -9,7 +9,7 @@ from manim import FadeIn, Succession
 from core.model import Layout, OpRecord
 from scenes.components.storage_marker import StorageMarker
 from scenes.stage import Figure, Stage
-from scenes.visuals.common import bring, show_figure, transient, with_stride_badge
+from scenes.visuals.common import bring, rearrange, show_figure, transient, with_stride_badge
 from scenes.visuals.layout import show_storage_links
 
 __all__ = ["play"]
@@ -24,8 +24,7 @@ def play(scene: Any, stage: Stage, op: OpRecord) -> None:
     values: list[Any] = [c.value for c in strip.cells]
     for value in values:
         value.set_opacity(0)
-    if anims:
-        scene.play(*anims, run_time=0.8)
+    rearrange(scene, anims, 0.8)
     order = plan.write_order or tuple(range(len(plan.sources)))
     flights: list[Any] = []
     travellers = []
@@ -45,8 +44,7 @@ def play(scene: Any, stage: Stage, op: OpRecord) -> None:
     figure: Figure = stage.make_figure(out_facts)
     with_stride_badge(figure)
     anims = stage.arrange([figure], keep=[source.ref, figure.ref])
-    if anims:
-        scene.play(*anims, run_time=0.8)
+    rearrange(scene, anims, 0.8)
     show_figure(scene, stage, figure, run_time=1.0)
     show_storage_links(scene, stage, figure)
     stage.place_note(marker)

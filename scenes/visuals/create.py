@@ -6,7 +6,7 @@ from typing import Any
 
 from core.model import OpRecord
 from scenes.stage import Stage
-from scenes.visuals.common import show_figure
+from scenes.visuals.common import rearrange, show_figure
 
 __all__ = ["play"]
 
@@ -15,6 +15,5 @@ def play(scene: Any, stage: Stage, op: OpRecord) -> None:
     for ref in op.outputs:
         figure = stage.make_figure(stage.facts(ref))
         anims = stage.arrange([figure], keep=[ref])
-        if anims:
-            scene.play(*anims, run_time=0.8)
+        rearrange(scene, anims, 0.8)
         show_figure(scene, stage, figure, run_time=min(2.0, 0.6 + 0.12 * len(figure.cells)))

@@ -9,7 +9,7 @@ from manim import DOWN, LEFT, Create, FadeIn, FadeOut, LaggedStart, Mobject, VGr
 from core.model import Broadcast, OpRecord
 from scenes.components.text import label, mono
 from scenes.stage import Figure, Stage
-from scenes.visuals.common import bring, ghost_points, symbol
+from scenes.visuals.common import bring, ghost_points, rearrange, symbol
 
 __all__ = ["play"]
 
@@ -38,14 +38,12 @@ def play(scene: Any, stage: Stage, op: OpRecord) -> None:
             figure.reserve(plan.out_shape)
             _label_stretch(stage, plan, i, figure)
     anims = stage.arrange(keep=inputs)
-    if anims:
-        scene.play(*anims, run_time=0.8)
+    rearrange(scene, anims, 0.8)
     _stretch(scene, stage, plan, figures)
     out_facts = stage.facts(op.outputs[0])
     out = stage.make_figure(out_facts)
     anims = stage.arrange([out], keep=[*inputs, out.ref])
-    if anims:
-        scene.play(*anims, run_time=0.8)
+    rearrange(scene, anims, 0.8)
     scene.play(FadeIn(VGroup(out.name_label, out.badge)), run_time=0.5)
     scene.remove(VGroup(out.name_label, out.badge))
     shown: list[Mobject] = []

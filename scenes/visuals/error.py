@@ -12,7 +12,7 @@ from core.model import Matmul, OpKind, OpRecord
 from scenes.components.error_card import ErrorCard
 from scenes.components.text import label, mono
 from scenes.stage import Stage
-from scenes.visuals.common import bring, transient
+from scenes.visuals.common import bring, rearrange, transient
 
 __all__ = ["play"]
 
@@ -97,8 +97,7 @@ def play(scene: Any, stage: Stage, op: OpRecord) -> None:
     block.move_to(np.array([(b.left + b.right) / 2, b.work[0] + block.height / 2, 0.0]))
     stage.floor = block.height + 0.15
     anims = stage.arrange(keep=list(op.inputs))
-    if anims:
-        scene.play(*anims, run_time=0.6)
+    rearrange(scene, anims, 0.6)
     frames = VGroup()
     if isinstance(op.plan, Matmul):
         frames = VGroup(*(stage.cell_highlight(f.badge, th.error) for f in figures[:2]))

@@ -18,7 +18,7 @@ from manim import (
 from core.model import Layout, OpRecord, logical_indices
 from scenes.components.text import mono
 from scenes.stage import Figure, Stage
-from scenes.visuals.common import adopt, bring, order_text, transient, with_stride_badge
+from scenes.visuals.common import adopt, bring, order_text, rearrange, transient, with_stride_badge
 
 __all__ = ["play", "show_storage_links", "stride_step"]
 
@@ -40,10 +40,14 @@ def play(scene: Any, stage: Stage, op: OpRecord) -> None:
 def show_storage_links(scene: Any, stage: Stage, figure: Figure) -> VGroup:
     """The storage strip under the tensor, one arrow per element to the cell torch reads,
     drawn in read order, each storage cell numbered with the positions that read it."""
-    strip, anims = stage.show_strip(figure.facts)
-    anims += stage.align_strip(strip, figure)
-    if anims:
-        scene.play(*anims, run_time=0.8)
+    strip, anims = stage.show_strip(figure.facts, keep=[figure.ref], badges=[figure.ref])
+    # The figures move first; a new strip then fades in right under this figure (arrows run
+    # downwards), a strip already on screen slides there.
+    arriving = [a for a in anims if isinstance(a, FadeIn) and a.mobject is strip]
+    rearrange(scene, [a for a in anims if a not in arriving], 0.8)
+    aligned = stage.align_strip(strip, figure, now=bool(arriving))
+    if aligned or arriving:
+        scene.play(*aligned, *arriving, run_time=0.6)
     arrows: Any = stage.arrows_to_storage(figure, strip)
     facts = figure.facts
     numbers = VGroup()

@@ -10,7 +10,7 @@ from manim import DOWN, LEFT, RIGHT, Create, FadeIn, FadeOut, VGroup
 from core.model import Matmul, OpRecord
 from scenes.components.text import mono
 from scenes.stage import Stage
-from scenes.visuals.common import bring, transient
+from scenes.visuals.common import bring, rearrange, transient
 
 __all__ = ["TERM_HOLD", "dims_table", "play"]
 
@@ -60,8 +60,7 @@ def play(scene: Any, stage: Stage, op: OpRecord) -> None:
     out_facts = stage.facts(op.outputs[0])
     out = stage.make_figure(out_facts)
     anims = stage.arrange([out], keep=[*op.inputs[:2], out.ref])
-    if anims:
-        scene.play(*anims, run_time=0.8)
+    rearrange(scene, anims, 0.8)
     scene.play(FadeIn(VGroup(out.name_label, out.badge)), run_time=0.5)
     scene.remove(VGroup(out.name_label, out.badge))
     shown = []
@@ -97,7 +96,6 @@ def play(scene: Any, stage: Stage, op: OpRecord) -> None:
         stage.floor = table.height + 0.15
         # The table holds the operands' sizes: they may leave to keep the result legible.
         anims = stage.arrange(keep=[out.ref])
-        if anims:
-            scene.play(*anims, run_time=0.6)
+        rearrange(scene, anims, 0.6)
         scene.play(FadeIn(table), run_time=0.6)
         transient(stage, table)

@@ -9,7 +9,7 @@ from manim import DOWN, Create, FadeIn, FadeOut, LaggedStart, Mobject, VGroup
 from core.model import OpRecord, Reduce
 from scenes.components.text import mono
 from scenes.stage import Stage
-from scenes.visuals.common import bring, transient
+from scenes.visuals.common import bring, rearrange, transient
 
 __all__ = ["play"]
 
@@ -24,8 +24,7 @@ def play(scene: Any, stage: Stage, op: OpRecord) -> None:
     out_facts = stage.facts(op.outputs[0])
     out = stage.make_figure(out_facts)
     anims = stage.arrange([out], keep=[source.ref, out.ref])
-    if anims:
-        scene.play(*anims, run_time=0.8)
+    rearrange(scene, anims, 0.8)
     scene.play(FadeIn(VGroup(out.name_label, out.badge)), run_time=0.5)
     scene.remove(VGroup(out.name_label, out.badge))
     th = stage.theme

@@ -9,7 +9,7 @@ from manim import LEFT, ORIGIN, RIGHT, UP, FadeIn, FadeOut, Succession, VGroup
 from core.model import OpRecord, Resize
 from scenes.components.storage_strip import StorageStrip
 from scenes.stage import Stage, safe_area
-from scenes.visuals.common import bring, transient
+from scenes.visuals.common import bring, rearrange, transient
 from scenes.visuals.layout import show_storage_links
 from scenes.visuals.write import previous
 
@@ -34,8 +34,7 @@ def play(scene: Any, stage: Stage, op: OpRecord) -> None:
     new_ref = op.outputs[0]
     new_facts = stage.facts(new_ref)
     strip, anims = stage.show_strip(old_facts)
-    if anims:
-        scene.play(*anims, run_time=0.8)
+    rearrange(scene, anims, 0.8)
     links = stage.arrows.pop(figure.ref, None)
     if links is not None:
         scene.play(FadeOut(links), run_time=0.3)
@@ -45,8 +44,7 @@ def play(scene: Any, stage: Stage, op: OpRecord) -> None:
     stage.remove_figure(figure.ref)
     scene.remove(figure)
     anims = stage.arrange([out], keep=[new_ref])
-    if anims:
-        scene.play(*anims, run_time=0.6)
+    rearrange(scene, anims, 0.6)
     keep = min(len(figure.cells), len(out.cells))
     cells: list[Any] = [figure.cell(k) for k in range(keep)]
     scene.add(*cells, figure.name_label, figure.badge)

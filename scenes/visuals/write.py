@@ -20,7 +20,7 @@ from core.model import OpRecord, TensorRef, Write
 from scenes.components.storage_strip import change_value
 from scenes.components.text import mono
 from scenes.stage import Figure, Stage
-from scenes.visuals.common import bring, transient
+from scenes.visuals.common import bring, rearrange, transient
 
 __all__ = ["play", "previous"]
 
@@ -46,8 +46,7 @@ def play(scene: Any, stage: Stage, op: OpRecord) -> None:
     writer, aliases = figures[0], figures[1:]
     strip, anims = stage.show_strip(stage.facts(before),
                                     keep=[writer.ref, *(f.ref for f in aliases)])
-    if anims:
-        scene.play(*anims, run_time=0.8)
+    rearrange(scene, anims, 0.8)
     th = stage.theme
     down = stage.arrows_to_storage(writer, strip, plan.elements)
     old_links = stage.arrows.pop(writer.ref, None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -10,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+import scenes.visuals.common as common_visual
 import scenes.visuals.write as write_visual
 from core.model import Layout, OpKind, OpRecord, ProgramTrace, TensorRef
 from scenes.code_clip import CAPTION_RATE, HOLD, CodeClip
@@ -35,6 +37,8 @@ class CodeRun:
     # (step, figure ref, arrow end, storage cell box (left, right, top))
     arrow_ends: list[tuple[str, TensorRef, np.ndarray, tuple[float, float, float]]] = \
         field(default_factory=list)
+    # each layout op's cell flights: (starts, targets, half size, obstacles, order, paths)
+    flights: list[tuple[Any, ...]] = field(default_factory=list)
     # per step: the x where caption text starts, and its lines
     captions: list[tuple[float, list[str]]] = field(default_factory=list)
     scene_ref: Any = None
@@ -54,6 +58,13 @@ class CodeRun:
 def _instrumented(record: CodeRun) -> Iterator[None]:
     original_layout = VISUALS[OpKind.LAYOUT]
     original_change = write_visual.change_value
+    original_plan = common_visual.plan_moves
+
+    def plan_moves(starts: Any, targets: Any, half: Any, obstacles: Any) -> Any:
+        order, paths = original_plan(starts, targets, half, obstacles)
+        record.flights.append(([np.array(p) for p in starts], [np.array(t) for t in targets],
+                               np.array(half), list(obstacles), list(order), paths))
+        return order, paths
 
     def layout(scene: Any, stage: Stage, op: OpRecord) -> None:
         before = stage.figure(op.inputs[0])
@@ -79,11 +90,13 @@ def _instrumented(record: CodeRun) -> Iterator[None]:
 
     VISUALS[OpKind.LAYOUT] = layout
     write_visual.change_value = change_value
+    common_visual.plan_moves = plan_moves
     try:
         yield
     finally:
         VISUALS[OpKind.LAYOUT] = original_layout
         write_visual.change_value = original_change
+        common_visual.plan_moves = original_plan
 
 
 def run_code_clip(trace: ProgramTrace, theme: Theme, tmp_path: Path) -> CodeRun:
@@ -212,6 +225,32 @@ def check_cell_identity(record: CodeRun) -> None:
                 f"{op.code}: element {k} is a new mobject, not input element {source}'s cell")
 
 
+def check_flights(record: CodeRun, samples: int = 200) -> None:
+    """Cells of a layout op travel one at a time (adopt plays them in succession), and on its
+    way no cell touches a cell still waiting, one already placed, or another tensor."""
+    assert len(record.flights) >= len(record.layouts)
+    for starts, targets, half, obstacles, order, paths in record.flights:
+        assert sorted(order) == list(range(len(starts)))
+        for rank, i in enumerate(order):
+            path = paths[i]
+            assert np.allclose(path[0], starts[i]) and np.allclose(path[-1], targets[i])
+            others = [(p[0] - half[0], p[1] - half[1], p[0] + half[0], p[1] + half[1])
+                      for p in [starts[j] for j in order[rank + 1:]]
+                      + [targets[j] for j in order[:rank]]]
+            lengths = np.cumsum([0.0] + [float(np.linalg.norm(b - a))
+                                         for a, b in itertools.pairwise(path)])
+            for t in np.linspace(0.0, lengths[-1], samples)[1:-1]:
+                leg = min(int(np.searchsorted(lengths, t, side="right")) - 1, len(path) - 2)
+                span = lengths[leg + 1] - lengths[leg]
+                point = path[leg] + (path[leg + 1] - path[leg]) * ((t - lengths[leg]) / span)
+                for x0, y0, x1, y1 in [*obstacles, *others]:
+                    clear = (point[0] + half[0] <= x0 + 0.03 or point[0] - half[0] >= x1 - 0.03
+                             or point[1] + half[1] <= y0 + 0.03
+                             or point[1] - half[1] >= y1 - 0.03)
+                    assert clear, (
+                        f"a travelling cell at {point[:2].round(2)} crosses {(x0, y0, x1, y1)}")
+
+
 def check_arrows(record: CodeRun) -> None:
     """Every arrow ends over the storage cell the trace names, just above it."""
     for step, ref, end, (left, right, top) in record.arrow_ends:
@@ -247,6 +286,7 @@ def check_code_run(record: CodeRun) -> None:
     check_pacing(record)
     check_captions(record)
     check_cell_identity(record)
+    check_flights(record)
     check_arrows(record)
     check_write_order(record)
     check_legible(run)
