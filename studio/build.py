@@ -60,6 +60,7 @@ class BuildOptions:
     jobs: int = 0  # 0: one per core
     force: bool = False
     gif: bool = False
+    webm: bool = False  # a WebM beside each MP4 (opt-in: it costs as much CPU as the MP4)
     preview: bool = False  # storyboards of an edit's clips before their videos (watch)
     voice: str | None = None  # "joe" or "none"; None: the lesson's, else joe when installed
     media: Path = field(default_factory=default_media_dir)
@@ -180,7 +181,7 @@ def refresh_traces(lesson: Lesson, plans: list[ClipPlan], quality: str, theme: s
 
 
 def _stale_reason(plan: ClipPlan, entry: ClipEntry | None, media: Path, gif: bool,
-                  force: bool) -> str | None:
+                  force: bool, webm: bool = False) -> str | None:
     if force:
         return "forced"
     if entry is None:
@@ -196,15 +197,17 @@ def _stale_reason(plan: ClipPlan, entry: ClipEntry | None, media: Path, gif: boo
         return "no chapters"
     if gif and "gif" not in entry.files:
         return "gif requested"
+    if webm and "webm" not in entry.files:
+        return "webm requested"
     return None
 
 
 def mark_stale(plans: list[ClipPlan], manifest: Manifest, media: Path, gif: bool,
-               force: bool) -> None:
+               force: bool, webm: bool = False) -> None:
     for plan in plans:
         if plan.problem is None:
             plan.reason = _stale_reason(plan, manifest.clips.get(plan.clip.id), media, gif,
-                                        force)
+                                        force, webm)
 
 
 def longest_first(plans: list[ClipPlan], manifest: Manifest) -> list[ClipPlan]:
@@ -392,14 +395,15 @@ def _build(options: BuildOptions, lesson: Lesson, media: Path, log: Any) -> Buil
                        trace_misses=options.cache is not None)
     # A first look without the lock: if anything may need rendering, start the workers now,
     # so they import manim and torch while this process traces and waits for the lock.
-    mark_stale(plans, read_manifest(media), media, options.gif, options.force)
+    mark_stale(plans, read_manifest(media), media, options.gif, options.force, options.webm)
     store = None
     if options.cache is not None:
         from studio.cache import open_cache
 
         store = open_cache(options.cache)
     likely = sum(p.problem is None and p.reason is not None
-                 and not (store is not None and store.has(p.hash, options.gif)) for p in plans)
+                 and not (store is not None and store.has(p.hash, options.gif, options.webm))
+                 for p in plans)
     pool = _pool(options, likely) if likely else None
     try:
         report = _build_locked(options, lesson, media, plans, cache, cached_before, pool, log,
@@ -435,7 +439,7 @@ def _build_locked(options: BuildOptions, lesson: Lesson, media: Path, plans: lis
         manifest = read_manifest(media)
         for warning in manifest.warnings:
             print(f"torchreel: warning: {warning}", file=log)
-        mark_stale(plans, manifest, media, options.gif, options.force)
+        mark_stale(plans, manifest, media, options.gif, options.force, options.webm)
         todo = [p for p in plans if p.problem is None and p.reason is not None]
         refresh_traces(lesson, todo, options.quality, options.theme)
         todo = [p for p in todo if p.problem is None]
@@ -467,7 +471,8 @@ def _build_locked(options: BuildOptions, lesson: Lesson, media: Path, plans: lis
             jobs = [RenderJob(clip_id=p.clip.id, title=p.clip.title, kind=p.clip.kind,
                               seed=p.clip.seed, trace_json=p.trace_json or "",
                               hash=p.hash or "", quality=options.quality, theme=options.theme,
-                              media=str(media), gif=options.gif, **job_narration(p.clip))
+                              media=str(media), gif=options.gif, webm=options.webm,
+                              **job_narration(p.clip))
                     for p in longest_first(todo, manifest)]
             own = None
             with _Progress(todo, manifest, quality.fps) as show:

@@ -6,8 +6,12 @@ machines and several builds use at once. Each entry is one folder named by the c
 manim and torch versions), holding the clip's output files under their keys and a
 ``meta.json`` with each file's SHA-256 and the clip's length and size::
 
-    DIR/3f/3fa9...e1/            one clip rendered without a GIF
+    DIR/3f/3fa9...e1/            one clip rendered without a GIF or a WebM
     DIR/3f/3fa9...e1-gif/        the same clip with its GIF
+    DIR/3f/3fa9...e1-webm/       ... with its WebM (-gif-webm: with both)
+
+(An entry added before WebM was opt-in has a WebM under the plain names; a file is served
+only from an entry holding every file asked for, so that stays correct.)
 
 An entry is written into a private ``.tmp-*`` folder beside it and renamed into place in one
 step. Renaming a folder onto a folder that already has files fails, so when two builds add the
@@ -69,22 +73,26 @@ class ClipCache:
         self.warnings: list[str] = []
 
     @staticmethod
-    def key(digest: str, gif: bool) -> str:
-        return f"{digest}-gif" if gif else digest
+    def key(digest: str, gif: bool, webm: bool = False) -> str:
+        return digest + ("-gif" if gif else "") + ("-webm" if webm else "")
 
     def folder(self, key: str) -> Path:
         return self.root / key[:2] / key
 
-    def _candidates(self, digest: str, gif: bool) -> list[str]:
-        # A set with a GIF serves a build without one too (the GIF is simply not copied).
-        return [self.key(digest, True)] if gif else [self.key(digest, False),
-                                                     self.key(digest, True)]
+    def _candidates(self, digest: str, gif: bool, webm: bool = False) -> list[str]:
+        # A set with a GIF (or a WebM) serves a build without one too (the file is simply
+        # not copied). An entry without the WebM suffix may hold one from before it was
+        # opt-in: tried last, and used only if it does (see copy_into).
+        gifs = [True] if gif else [False, True]
+        webms = [True, False] if webm else [False, True]
+        return [self.key(digest, g, w) for w in webms for g in gifs]
 
-    def has(self, digest: str | None, gif: bool) -> bool:
+    def has(self, digest: str | None, gif: bool, webm: bool = False) -> bool:
         """Whether an entry looks present (cheap: no checksum); :meth:`copy_into` decides."""
         if digest is None:
             return False
-        return any((self.folder(k) / META).is_file() for k in self._candidates(digest, gif))
+        return any((self.folder(k) / META).is_file()
+                   for k in self._candidates(digest, gif, webm))
 
     def copy_into(self, digest: str, gif: bool, files: dict[str, Path]) -> dict[str, Any] | None:
         """Copy the entry for ``digest`` to the paths ``files`` (output key -> new file).
@@ -93,7 +101,7 @@ class ClipCache:
         left at those paths, when no whole entry holds every key asked for with matching
         checksums.
         """
-        for key in self._candidates(digest, gif):
+        for key in self._candidates(digest, gif, "webm" in files):
             folder = self.folder(key)
             try:
                 meta = json.loads((folder / META).read_text(encoding="utf-8"))
@@ -125,7 +133,7 @@ class ClipCache:
 
         Safe when several builds add the same ``digest`` at once: exactly one entry results.
         """
-        key = self.key(digest, gif)
+        key = self.key(digest, gif, "webm" in files)
         final = self.folder(key)
         if (final / META).is_file():
             return False
@@ -177,11 +185,11 @@ class ClipCache:
 
         left = []
         for job in jobs:
-            if not self.has(job.hash, job.gif):
+            if not self.has(job.hash, job.gif, job.webm):
                 left.append(job)
                 continue
             start = time.monotonic()
-            stage = new_stage(media, job.clip_id, job.hash, job.gif)
+            stage = new_stage(media, job.clip_id, job.hash, job.gif, job.webm)
             clip = self.copy_into(job.hash, job.gif,
                                   {k: stage.path(k) for k in stage.files})
             if clip is None:

@@ -61,6 +61,8 @@ def _add_build(parser: argparse.ArgumentParser, *, jobs: bool = True) -> None:
         parser.add_argument("--force", action="store_true",
                             help="render even the clips that are up to date")
         parser.add_argument("--gif", action="store_true", help="also write an animated GIF")
+        parser.add_argument("--webm", action="store_true",
+                            help="also write a WebM (VP9; about as costly to encode as the MP4)")
         parser.add_argument("--scheduler", type=_scheduler, default=None, metavar="ADDRESS",
                             help="render on a Dask cluster: its scheduler's address "
                                  "(tcp://HOST:8786), or local:N for N worker processes here")
@@ -82,7 +84,8 @@ def _options(args: argparse.Namespace) -> object:
     return BuildOptions(lesson=args.lesson, clips=tuple(args.clips), quality=args.quality,
                         theme=args.theme, voice=args.voice, jobs=getattr(args, "jobs", 0),
                         force=getattr(args, "force", False), gif=getattr(args, "gif", False),
-                        media=args.media, scheduler=getattr(args, "scheduler", None),
+                        webm=getattr(args, "webm", False), media=args.media,
+                        scheduler=getattr(args, "scheduler", None),
                         cache=getattr(args, "cache", None))
 
 
@@ -200,9 +203,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_build(listing, jobs=False)
     listing.set_defaults(run=_list)
     render = commands.add_parser(
-        "render", help="render what changed into media/ (MP4, WebM, poster, captions, gallery)",
+        "render", help="render what changed into media/ (MP4, poster, captions, gallery)",
         description="Render the clips whose inputs changed since the last build, in parallel, "
-                    "into MP4, WebM, poster PNG, WebVTT/SRT captions and trace JSON, then "
+                    "into MP4 (and WebM with --webm), poster PNG, WebVTT/SRT captions and "
+                    "trace JSON, then "
                     "update media/manifest.json and media/index.html. Exit status 0 only when "
                     "every requested clip is up to date. A second build on the same media/ "
                     "waits for the first.",

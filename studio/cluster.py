@@ -204,7 +204,7 @@ def unpack(shipped: Shipped, job: RenderJob) -> RenderResult:
             detail = f" (details: {log})"
         return RenderResult(job.clip_id, None, f"{shipped.error} on {shipped.worker}{detail}",
                             shipped.seconds, where=shipped.worker)
-    stage = new_stage(media, job.clip_id, job.hash, job.gif)
+    stage = new_stage(media, job.clip_id, job.hash, job.gif, job.webm)
     try:
         if set(shipped.files) != set(stage.files):
             raise ValueError(f"the worker sent {sorted(shipped.files)}, not "

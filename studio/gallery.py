@@ -23,11 +23,14 @@ def _video(entry: ClipEntry, prefix: str = "", controls: bool = True) -> str:
     attr = lambda key: escape(prefix + files[key], quote=True)  # noqa: E731
     chapters = (f'  <track kind="chapters" src="{attr("chapters")}" srclang="en" '
                 f'label="Steps">\n' if "chapters" in files else "")
+    # WebM first when there is one (--webm): the smaller file, where a browser plays it.
+    webm = (f'  <source src="{attr("webm")}" type="video/webm">\n' if "webm" in files
+            else "")
     # Sized by its page's column, never wider: a pasted 854 px clip would overflow most pages.
     return (f'<video{" controls" * controls} preload="metadata" width="{entry.width}" '
             f'height="{entry.height}" style="max-width: 100%; height: auto" '
             f'poster="{attr("poster")}">\n'
-            f'  <source src="{attr("webm")}" type="video/webm">\n'
+            f'{webm}'
             f'  <source src="{attr("mp4")}" type="video/mp4">\n'
             # Not `default`: every frame already carries its caption bar, and a browser
             # showing the track as well would lay the same sentence over it.

@@ -23,8 +23,8 @@ __all__ = [
     "write_manifest",
 ]
 
-REQUIRED_FILES = ("mp4", "webm", "poster", "vtt", "srt", "trace")
-OPTIONAL_FILES = ("gif", "storyboard", "chapters")
+REQUIRED_FILES = ("mp4", "poster", "vtt", "srt", "trace")
+OPTIONAL_FILES = ("webm", "gif", "storyboard", "chapters")
 MANIFEST = "manifest.json"
 # The name of each output inside its set folder; the manifest may name no other file.
 SUFFIXES = {"mp4": ".mp4", "webm": ".webm", "poster": ".png", "vtt": ".vtt", "srt": ".srt",

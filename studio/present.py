@@ -46,7 +46,7 @@ def clip_data(entry: ClipEntry) -> dict[str, Any]:
     files = entry.files
     return {"id": entry.id, "title": entry.title, "duration": entry.duration_s,
             "width": entry.width, "height": entry.height, "poster": files["poster"],
-            "webm": files["webm"], "mp4": files["mp4"], "vtt": files["vtt"],
+            "webm": files.get("webm"), "mp4": files["mp4"], "vtt": files["vtt"],
             "chapters": files.get("chapters"),
             "steps": [{"start": s, "end": e, "title": t} for s, e, t in entry.steps]}
 

@@ -41,6 +41,7 @@ class RenderJob:
     theme: str
     media: str
     gif: bool
+    webm: bool = False  # also a WebM (VP9) beside the MP4 (--webm)
     # Narration (studio/voice.py): "none" renders a silent clip, as before narration came.
     voice: str = "none"
     speak: tuple[tuple[str, str], ...] = ()  # step number or name -> the words to say
@@ -70,11 +71,12 @@ class Stage:
         return self.folder / Path(self.files[key]).name
 
 
-def new_stage(media: Path, clip_id: str, digest: str, gif: bool) -> Stage:
+def new_stage(media: Path, clip_id: str, digest: str, gif: bool, webm: bool = False) -> Stage:
     folder = Path(tempfile.mkdtemp(prefix=".stage-", dir=media / clip_id))
     # mkdtemp makes folders private; the set is served to browsers once installed.
     os.chmod(folder, 0o755)
-    keys = [k for k in (*REQUIRED_FILES, *OPTIONAL_FILES) if gif or k != "gif"]
+    wanted = {"gif": gif, "webm": webm}
+    keys = [k for k in (*REQUIRED_FILES, *OPTIONAL_FILES) if wanted.get(k, True)]
     set_name = f"{digest[:16]}-{secrets.token_hex(4)}"
     return Stage(folder, set_name, clip_files(clip_id, set_name, keys))
 
@@ -121,12 +123,13 @@ def _render(job: RenderJob, progress: Callable[[str, int], None] | None
     quality = QUALITIES[job.quality]
     media = Path(job.media)
     narrator = narrator_for(job.voice, media, job.speak, job.audio_dir)
-    stage = new_stage(media, job.clip_id, job.hash, job.gif)
+    stage = new_stage(media, job.clip_id, job.hash, job.gif, job.webm)
     scratch = Path(tempfile.mkdtemp(prefix=".render-", dir=media / job.clip_id))
     done = False
     try:
         encoders = Encoders(quality.width, quality.height, quality.fps, stage.path("mp4"),
-                            stage.path("webm"), stage.path("gif") if job.gif else None)
+                            stage.path("webm") if job.webm else None,
+                            stage.path("gif") if job.gif else None)
         last_report = [0.0]
 
         def sink(pixels: Any, repeat: int) -> None:
@@ -157,7 +160,8 @@ def _render(job: RenderJob, progress: Callable[[str, int], None] | None
         if narrator is not None:
             track = narrator.track([s.start for s in steps], encoders.duration_s)
             add_audio(stage.path("mp4"), track, SAMPLE_RATE)
-            add_audio(stage.path("webm"), track, SAMPLE_RATE)
+            if job.webm:
+                add_audio(stage.path("webm"), track, SAMPLE_RATE)
         stage.path("vtt").write_text(vtt_text(steps), encoding="utf-8")
         stage.path("srt").write_text(srt_text(steps), encoding="utf-8")
         marks = chapters(steps, encoders.duration_s)

@@ -67,11 +67,13 @@ class Reel:
                     f'label="Steps">' if "chapters" in entry.files else "")
         steps = "".join(f'<li data-start="{s}" data-end="{e}">{escape(t)}</li>'
                         for s, e, t in entry.steps)
+        webm = (f'<source src="{src("webm")}" type="video/webm">' if "webm" in entry.files
+                else "")
         return (f'<figure class="torchreel" data-clip="{escape(entry.id, quote=True)}" '
                 f'style="margin: 0 0 1em; max-width: {entry.width}px">'
                 f'<video controls preload="metadata" style="width: 100%; height: auto" '
                 f'width="{entry.width}" height="{entry.height}" poster="{src("poster")}">'
-                f'<source src="{src("webm")}" type="video/webm">'
+                f'{webm}'
                 f'<source src="{src("mp4")}" type="video/mp4">'
                 f'<track kind="captions" src="{src("vtt")}" srclang="en" label="English">'
                 f'{chapters}</video>'

@@ -61,6 +61,7 @@
     video.pause();
     video.replaceChildren();
     for (const [key, type] of [["webm", "video/webm"], ["mp4", "video/mp4"]]) {
+      if (!data[key]) continue;  // no WebM unless the build asked for one (--webm)
       const source = document.createElement("source");
       source.src = data[key];
       source.type = type;

@@ -117,6 +117,29 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     yield folder
 
 
+@pytest.fixture(scope="session")
+def built_webm(built: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """``built`` with its first clip (alpha) rendered again with ``--webm`` (WebM is opt-in):
+    alpha has a WebM, beta has none. Built once per session, like ``built``."""
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent
+    folder = shared / "studio-built-webm"
+    with open(shared / "studio-built-webm.lock", "a+") as lock:
+        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+        done = folder / "done.json"
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            copy_build(built, folder)
+            result = torchreel("render", "alpha", "--lesson", str(folder / "tiny.toml"),
+                               "--media", str(folder / "media"), "--quality", "test", "--gif",
+                               "--webm")
+            done.write_text(json.dumps({"returncode": result.returncode,
+                                        "stdout": result.stdout, "stderr": result.stderr}))
+    yield folder
+
+
 @pytest.fixture()
 def fake(monkeypatch: pytest.MonkeyPatch) -> None:
     """Renders go through :class:`FakePool`, and code clips count as drawable even where no

@@ -38,8 +38,9 @@ def test_first_build_renders_every_clip(built: Path) -> None:
     for clip in manifest["clips"]:
         assert set(clip) == {"id", "title", "hash", "duration_s", "width", "height", "files",
                              "steps"}
-        assert {"mp4", "webm", "poster", "vtt", "srt", "trace", "gif",
-                "chapters"} <= set(clip["files"])
+        # No WebM unless asked for (--webm; tests/studio/test_outputs.py).
+        assert set(clip["files"]) == {"mp4", "poster", "vtt", "srt", "trace", "gif",
+                                      "chapters", "storyboard"}
         assert (clip["width"], clip["height"]) == (256, 144)
         for rel in clip["files"].values():
             assert not Path(rel).is_absolute()

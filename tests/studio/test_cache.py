@@ -84,7 +84,7 @@ def test_a_gif_entry_serves_a_build_without_gif_but_not_the_reverse(
 def _sources(folder: Path, tag: str) -> dict[str, Path]:
     folder.mkdir(parents=True)
     out = {}
-    for key in ("mp4", "webm", "poster"):
+    for key in ("mp4", "vtt", "poster"):
         out[key] = folder / key
         out[key].write_bytes(f"{tag}:{key}".encode() * 1000)
     return out
@@ -115,10 +115,10 @@ def test_concurrent_inserts_of_one_hash_leave_one_valid_entry(tmp_path: Path) ->
         assert [p.name for p in shard.iterdir()] == [digest]  # no temporaries left behind
         out = tmp_path / f"out-{round_}"
         out.mkdir()
-        extra = store.copy_into(digest, False, {k: out / k for k in ("mp4", "webm", "poster")})
+        extra = store.copy_into(digest, False, {k: out / k for k in ("mp4", "vtt", "poster")})
         assert extra == {"duration_s": 1.0}
         # Whole files of one writer, never a mix of two.
-        tags = {(out / k).read_bytes().split(b":")[0] for k in ("mp4", "webm", "poster")}
+        tags = {(out / k).read_bytes().split(b":")[0] for k in ("mp4", "vtt", "poster")}
         assert len(tags) == 1
 
 
@@ -138,7 +138,7 @@ def test_concurrent_inserts_from_processes(tmp_path: Path) -> None:
     store = ClipCache(tmp_path / "shared")
     assert [p.name for p in store.folder(DIGEST).parent.iterdir()] == [DIGEST]
     meta = json.loads((store.folder(DIGEST) / "meta.json").read_text())
-    assert sorted(meta["files"]) == ["mp4", "poster", "webm"]
+    assert sorted(meta["files"]) == ["mp4", "poster", "vtt"]
 
 
 def _add_in_process(root: Path, files: dict[str, Path]) -> None:
@@ -148,14 +148,39 @@ def _add_in_process(root: Path, files: dict[str, Path]) -> None:
 def test_damaged_entry_is_a_miss_and_leaves_nothing(tmp_path: Path) -> None:
     store = ClipCache(tmp_path / "shared")
     assert store.add(DIGEST, False, _sources(tmp_path / "src", "x"), {"width": 4})
-    (store.folder(DIGEST) / "webm").write_bytes(b"bit rot")
+    (store.folder(DIGEST) / "vtt").write_bytes(b"bit rot")
     out = tmp_path / "out"
     out.mkdir()
-    assert store.copy_into(DIGEST, False, {k: out / k for k in ("mp4", "webm")}) is None
+    assert store.copy_into(DIGEST, False, {k: out / k for k in ("mp4", "vtt")}) is None
     assert list(out.iterdir()) == []
-    assert any("webm does not match its checksum" in w for w in store.warnings)
+    assert any("vtt does not match its checksum" in w for w in store.warnings)
     # A key the entry lacks is a miss too.
     assert store.copy_into(DIGEST, False, {"gif": out / "gif"}) is None
+
+
+def test_a_webm_is_served_only_from_an_entry_that_has_one(tmp_path: Path) -> None:
+    """WebM is opt-in: an entry with one (key ``-webm``) serves builds with and without it; an
+    entry from before the opt-in holds one under the plain key and serves it; an entry
+    without one is a miss for a build that asks for it."""
+    store = ClipCache(tmp_path / "shared")
+    plain, with_webm, old = "a" * 64, "b" * 64, "c" * 64
+    files = _sources(tmp_path / "src", "x")
+    assert store.add(plain, False, files, {})
+    webm = tmp_path / "src" / "webm"
+    webm.write_bytes(b"x:webm")
+    assert store.add(with_webm, False, {**files, "webm": webm}, {})
+    assert store.folder(store.key(with_webm, False, True)).name == f"{with_webm}-webm"
+    assert store.add(old, False, {**files, "webm": webm}, {})
+    # As written before the opt-in: the same files under the plain key.
+    os.rename(store.folder(store.key(old, False, True)), store.folder(old))
+    for digest, served in ((plain, False), (with_webm, True), (old, True)):
+        out = tmp_path / f"out-{digest[0]}"
+        out.mkdir()
+        asked = {k: out / k for k in ("mp4", "webm")}
+        assert store.has(digest, False, True)
+        assert (store.copy_into(digest, False, asked) is not None) is served, digest
+        assert (out / "webm").is_file() is served
+        assert store.copy_into(digest, False, {"mp4": out / "mp4-only"}) is not None
 
 
 def test_cache_that_is_a_file_is_refused_in_one_line(tmp_path: Path) -> None:

@@ -226,7 +226,7 @@ def test_a_file_that_arrives_changed_is_not_installed(tmp_path: Path) -> None:
     (tmp_path / "alpha").mkdir()
     job = RenderJob(clip_id="alpha", title="Alpha", kind="code", seed=0, trace_json="{}",
                     hash="0" * 64, quality="test", theme="dark", media=str(tmp_path), gif=False)
-    keys = [k for k in (*REQUIRED_FILES, *OPTIONAL_FILES) if k != "gif"]
+    keys = [k for k in (*REQUIRED_FILES, *OPTIONAL_FILES) if k not in ("gif", "webm")]
     files = {k: (k.encode(), hashlib.sha256(k.encode()).hexdigest()) for k in keys}
     files["mp4"] = (b"changed on the way", files["mp4"][1])
     entry = {"id": "alpha", "title": "Alpha", "hash": "0" * 64, "duration_s": 1.0,

@@ -133,11 +133,11 @@ def test_every_video_and_track_loads_in_chromium(served: tuple[str, Path]) -> No
         assert result["track"] == "ok", result
         assert result["cues"] == len(entry.steps) >= 2, result  # one caption per step
         assert result["poster"] == entry.files["poster"]
-        assert len(result["sources"]) == 2
+        assert len(result["sources"]) == 1  # MP4 only: WebM is opt-in (--webm)
         for source in result["sources"]:
             assert source["status"] == "ok", source
             assert abs(source["duration"] - entry.duration_s) <= 2 / 5, source
-        assert {Path(s["src"]).suffix for s in result["sources"]} == {".webm", ".mp4"}
+        assert {Path(s["src"]).suffix for s in result["sources"]} == {".mp4"}
         assert 'src="media/' + entry.files["mp4"] + '"' in result["embed"]
 
 

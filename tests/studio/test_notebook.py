@@ -70,7 +70,7 @@ def test_show_and_the_cell_magic_in_a_real_kernel(built: Path, tmp_path: Path) -
         base = tmp_path / "media" if media is lesson_media else tmp_path / "media" / "snippets"
         rel = base.relative_to(tmp_path).as_posix()
         # Referenced beside the notebook, not inlined: each src is the clip's own file.
-        assert video["sources"] == [f"{rel}/{entry.files['webm']}", f"{rel}/{entry.files['mp4']}"]
+        assert video["sources"] == [f"{rel}/{entry.files['mp4']}"]  # WebM is opt-in
         assert video["tracks"] == {"captions": f"{rel}/{entry.files['vtt']}",
                                    "chapters": f"{rel}/{entry.files['chapters']}"}
         assert video["poster"] == f"{rel}/{entry.files['poster']}"

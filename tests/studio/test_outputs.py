@@ -63,10 +63,21 @@ def test_mp4_is_h264_yuv420p_faststart(built: Path, clip: int) -> None:
     assert 3 <= frames <= round(entry["duration_s"] / frame)
 
 
-@pytest.mark.parametrize("clip", [0, 1], ids=["alpha", "beta"])
-def test_webm_is_vp9(built: Path, clip: int) -> None:
-    entry = _entries(built)[clip]
-    path = built / "media" / entry["files"]["webm"]
+def test_webm_only_when_asked_for(built: Path, built_webm: Path) -> None:
+    """WebM is opt-in: the build writes none, and ``--webm`` renders a clip again with a VP9
+    WebM beside the same MP4 frames; the pages then offer it first."""
+    for entry in _entries(built):
+        assert "webm" not in entry["files"]
+        assert not list((built / "media" / entry["id"]).rglob("*.webm"))
+        assert 'type="video/webm"' not in (built / "media" / "index.html").read_text()
+    done = json.loads((built_webm / "done.json").read_text())
+    assert done["returncode"] == 0, done["stderr"]
+    assert "1 rendered" in done["stdout"], done["stdout"]
+    media = built_webm / "media"
+    before, after = _entries(built), _entries(built_webm)
+    assert "webm" not in after[1]["files"]  # beta was not asked for
+    entry = after[0]
+    path = media / entry["files"]["webm"]
     with av.open(str(path)) as container:
         assert "webm" in container.format.name
     codec, pix_fmt, duration, frames, width, height = _video(path)
@@ -75,6 +86,17 @@ def test_webm_is_vp9(built: Path, clip: int) -> None:
     assert pix_fmt == "yuv420p"
     assert abs(duration - entry["duration_s"]) <= 2 / 5
     assert 3 <= frames <= round(entry["duration_s"] * 5)
+    # Same drawing as the MP4-only render: the MP4 decodes to the same frames.
+    assert _decoded(media / entry["files"]["mp4"]) == _decoded(
+        built / "media" / before[0]["files"]["mp4"])
+    page = (media / "index.html").read_text()
+    assert page.count('type="video/webm"') == 1
+    assert page.index(entry["files"]["webm"]) < page.index(entry["files"]["mp4"])
+
+
+def _decoded(path: Path) -> list[bytes]:
+    with av.open(str(path)) as container:
+        return [f.to_ndarray(format="rgb24").tobytes() for f in container.decode(video=0)]
 
 
 def test_poster_is_the_closing_frame(built: Path) -> None:
