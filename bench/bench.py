@@ -5,12 +5,16 @@ so other work on the machine slows the wall clock but not the figures; each is t
 of ``--repeat`` runs. Sections (``--sections``, default all but frames):
 
   manim   one clip rendered by plain `manim` and by torchreel at high (1080p60) and low
-          (480p15), CPU-s and the cost model: CPU-s per output frame and per drawn frame
-  held    the encoders' CPU-s for that clip with held frames encoded once vs every frame time
+          (480p15), CPU-s and the cost model: CPU-s per output frame and per drawn frame.
+          Like with like: plain manim writes one MP4; torchreel one MP4 (no --webm) plus the
+          poster, storyboard, captions, trace and gallery
+  held    the encoders' CPU-s for that clip with held frames encoded once vs every frame time,
+          x264 vs VP9 (the opt-in WebM) and their sizes
   watch   `torchreel watch`: seconds from saving a one-value lesson edit to the printed
           storyboard of the edited clip, and to its video
   noop    a no-op rebuild vs a bare Python start (wall seconds: there is no work to measure)
-  jobs    a cold build of six clips with --jobs 2 vs --jobs 1 (wall seconds)
+  jobs    a cold build of six clips with --jobs 2 vs --jobs 1 (wall seconds; with the load
+          average, and the CPU-s over wall seconds each build kept busy)
   frames  PathReplayCamera vs Manim's Camera, every default clip, every frame byte for byte
   cluster bench/cluster.py (issue 12)
 """
@@ -120,8 +124,8 @@ def section_manim(work: Path, clip: str, repeat: int, report: list[str]) -> None
         output = round(entry["duration_s"] * FPS[quality])
         drawn = decoded_frames(media / entry["files"]["mp4"])
         best = min(ours)
-        report.append(f"  {clip} at {quality}: plain manim {plain:6.1f} CPU-s, torchreel "
-                      f"{best:6.1f} CPU-s (mp4, webm, poster, storyboard): "
+        report.append(f"  {clip} at {quality}: plain manim {plain:6.1f} CPU-s (one mp4), "
+                      f"torchreel {best:6.1f} CPU-s (one mp4, poster, storyboard, captions): "
                       f"{plain / best:4.2f}x less (target >= {target}x)")
         report.append(f"    cost model: {best / output * 1000:6.1f} CPU-ms per output frame "
                       f"({output}), {best / drawn * 1000:6.1f} per encoded frame ({drawn}); "
@@ -151,8 +155,8 @@ def every_frame(self, rgba, run, index):
     frame = encode.av.VideoFrame.from_ndarray(rgba[:, :, :4], format="rgba")
     yuv = frame.reformat(format="yuv420p")
     for k in range(run):
-        self.mp4.add(yuv, index + k)
-        self.webm.add(yuv, index + k)
+        for video in self.videos:
+            video.add(yuv, index + k)
     self.encoded += run
     return index + run
 
@@ -167,6 +171,25 @@ def add(self, frame, index, frames=1):
 
 encode.Encoders._encode_all = timed
 encode._Video.add = add
+
+# Where the rendering thread's CPU goes: drawing (the camera), the storyboard, the rest
+# (Manim's scene: building mobjects, animation set-up, interpolation). Thread CPU, so the
+# encoder thread's share is apart.
+parts = {{"draw": 0.0, "storyboard": 0.0}}
+
+def timing(owner, name, part):
+    inner = getattr(owner, name)
+    def timed_call(*args, **kwargs):
+        start = time.thread_time()
+        try:
+            return inner(*args, **kwargs)
+        finally:
+            parts[part] += time.thread_time() - start
+    setattr(owner, name, timed_call)
+
+import scenes.fastcairo, studio.storyboard
+timing(scenes.fastcairo.PathReplayCamera, "capture_mobjects", "draw")
+timing(studio.storyboard, "contact_sheet", "storyboard")
 if every:
     encode.Encoders._encode_run = every_frame
 lesson = load_lesson({lesson!r})
@@ -175,11 +198,14 @@ media = Path({media!r})
 (media / {clip!r}).mkdir(parents=True)
 job = RenderJob(clip_id={clip!r}, title=plan.clip.title, kind=plan.clip.kind,
                 seed=plan.clip.seed, trace_json=plan.trace_json, hash=plan.hash,
-                quality={quality!r}, theme="dark", media=str(media), gif=False)
+                quality={quality!r}, theme="dark", media=str(media), gif=False, webm=True)
+setup = time.process_time()
 result = render_clip(job)
 assert result.entry is not None, result.error
+total = time.process_time()
 stage = Path(result.stage)
 print(json.dumps({{"cpu": cpu[0], "x264": by_codec["mp4"], "vp9": by_codec["webm"],
+                  "setup": setup, "total": total, **parts,
                   "mp4": (stage / f"{clip}.mp4").stat().st_size,
                   "webm": (stage / f"{clip}.webm").stat().st_size}}))
 """
@@ -201,8 +227,16 @@ def section_held(work: Path, clip: str, quality: str, repeat: int, report: list[
                   f"{new['cpu']:5.1f} CPU-s ({old['cpu'] / new['cpu']:4.2f}x less); mp4 "
                   f"{old['mp4'] // 1024} -> {new['mp4'] // 1024} KiB, webm "
                   f"{old['webm'] // 1024} -> {new['webm'] // 1024} KiB")
+    rest = new["total"] - new["setup"] - new["cpu"] - new["draw"] - new["storyboard"]
+    other = new["cpu"] - new["x264"] - new["vp9"]
+    report.append(f"    where one render's {new['total']:5.1f} CPU-s go (in one process, with "
+                  f"--webm): imports and trace {new['setup']:4.1f}, Manim (import, mobjects, "
+                  f"set-up, interpolation) {rest:4.1f}, drawing {new['draw']:4.1f}, x264 "
+                  f"{new['x264']:4.1f}, VP9 {new['vp9']:4.1f}, rgba->yuv and held-frame "
+                  f"compare {other:4.1f}, storyboard sheet {new['storyboard']:4.1f}")
     report.append(f"    of the encoders' CPU-s now: x264 {new['x264']:5.1f}, VP9 {new['vp9']:5.1f} "
-                  f"(WebM {new['webm'] / new['mp4']:4.2f}x the MP4's size)")
+                  f"(WebM {new['webm'] / new['mp4']:4.2f}x the MP4's size: VP9 is opt-in, "
+                  f"--webm)")
 
 
 def section_watch(work: Path, clip: str, report: list[str]) -> Path:
@@ -272,13 +306,17 @@ def section_jobs(work: Path, report: list[str]) -> None:
     clips = ("elementwise-product", "sum", "view", "reshape", "strides", "resize")
     lesson = work / "jobs.toml"
     lesson.write_text(lesson_text(*clips), encoding="utf-8")
+    load = os.getloadavg()[0]
     two = torchreel("render", "--lesson", str(lesson), "--media", str(work / "jobs2"),
                     "--quality", "low", "--jobs", "2")
     one = torchreel("render", "--lesson", str(lesson), "--media", str(work / "jobs1"),
                     "--quality", "low", "--jobs", "1")
     report.append(f"  --jobs 2 vs --jobs 1, {len(clips)} clips at low: {one[0]:6.1f} s vs "
                   f"{two[0]:6.1f} s wall: {one[0] / two[0]:4.2f}x faster (target >= 1.8x; "
-                  f"CPU-s {one[1]:.1f} vs {two[1]:.1f})")
+                  f"load average {load:.1f} before, {os.getloadavg()[0]:.1f} after: "
+                  f"meaningful below ~1.5)")
+    report.append(f"    CPU-s {one[1]:.1f} vs {two[1]:.1f}; cores kept busy (CPU-s / wall): "
+                  f"{one[1] / one[0]:4.2f} vs {two[1] / two[0]:4.2f} (2 at best)")
 
 
 FRAMES = """
