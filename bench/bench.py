@@ -254,7 +254,11 @@ def section_watch(work: Path, clip: str, report: list[str]) -> Path:
                                     str(lesson), "--media", str(media), "--quality", "low",
                                     "--voice", "none"],
                                    cwd=ROOT, stdout=sink, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
+                                   start_new_session=True,
+                                   # A shell's background job ignores SIGINT, and so would
+                                   # the watcher, which Ctrl-C (SIGINT) stops.
+                                   preexec_fn=lambda: signal.signal(signal.SIGINT,
+                                                                    signal.SIG_DFL))
     try:
         # Ready once the first build has printed its summary and the imports have warmed up.
         wait_for(log, "already up to date", 600)
@@ -412,6 +416,8 @@ def main() -> None:
             section_frames(work, args.frames_quality.split(","), report)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+        if sys.exc_info()[0] is not None and report:
+            print("\n".join(["bench: stopped early; measured so far:", *report]))
     print(f"benchmark on {os.cpu_count()} cores, load average "
           f"{os.getloadavg()[0]:.1f}, {time.perf_counter() - started:.0f} s "
           f"(CPU-s: minimum of {args.repeat} run(s)):")
