@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import ast
 import math
 import os
 import re
 import stat
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -90,6 +91,9 @@ class ClipSpec:
     # caption, and a folder of a lecturer's recordings (one .wav or .flac per step).
     speak: dict[str, str] = field(default_factory=dict)
     audio: str | None = None
+    # Colour slots of the lesson's tensor names (see :func:`name_slots`): one slot per name for
+    # the whole lesson, two names of one clip never in the same slot while slots last.
+    palette: tuple[tuple[str, int], ...] = ()
 
     def tensor(self, name: str) -> TensorSpec:
         for spec in self.tensors:
@@ -503,7 +507,76 @@ def parse_lesson(text: str, path: str = "<lesson>") -> Lesson:
             ref = clip.settings.get(key) if clip.kind == "summary" else None
             if ref is not None and (ref not in by_id or by_id[ref].kind != kind):
                 _Checker(path, clip.id).fail(key, f"the id of a {kind!r} clip in this lesson", ref)
+    slots = name_slots(clips)
+    clips = [replace(clip, palette=tuple((n, slots[n]) for n in clip_names(clip)))
+             for clip in clips]
     return Lesson(path=path, title=title, clips=tuple(clips), voice=voice)
+
+
+# Colour slots a scene maps to hues (scenes.stage.tensor_hues has six).
+SLOTS = 6
+
+
+def clip_names(clip: ClipSpec) -> list[str]:
+    """The tensor names a clip binds, in order: its input tensors, then every name its code
+    assigns (read from the code's syntax tree; nothing runs)."""
+    names = [spec.name for spec in clip.tensors]
+    if clip.code:
+        try:
+            tree = ast.parse(clip.code)
+        except SyntaxError:
+            tree = ast.Module(body=[], type_ignores=[])
+        for node in ast.walk(tree):
+            targets = node.targets if isinstance(node, ast.Assign) else []
+            for target in targets:
+                for leaf in ast.walk(target):
+                    if isinstance(leaf, ast.Name):
+                        names.append(leaf.id)
+    return list(dict.fromkeys(names))
+
+
+def preferred_slot(name: str) -> int:
+    """A name's own colour slot: a stable number from its letters (``hash`` of a str changes
+    every run)."""
+    value = 0
+    for ch in name:
+        value = (value * 131 + ord(ch)) % 1_000_003
+    return value % SLOTS
+
+
+def name_slots(clips: list[ClipSpec]) -> dict[str, int]:
+    """One colour slot per tensor name for the whole lesson, so a name keeps its colour from
+    clip to clip.
+
+    Names are taken in lesson order. A name takes its own preferred slot (from its letters)
+    unless a name it shares a clip with holds it; then the lowest slot none of them holds.
+    Clips of more than :data:`SLOTS` names cannot keep every pair apart: their pairs give way
+    first to the pairs of smaller clips (the names still say which tensor is which).
+    """
+    hard: dict[str, set[str]] = {}
+    soft: dict[str, set[str]] = {}
+    order: list[str] = []
+    for clip in clips:
+        names = clip_names(clip)
+        for name in names:
+            others = {n for n in names if n != name}
+            (hard if len(names) <= SLOTS else soft).setdefault(name, set()).update(others)
+            if name not in order:
+                order.append(name)
+    slots: dict[str, int] = {}
+    for name in order:
+        must = {slots[n] for n in hard.get(name, ()) if n in slots}
+        rather = {slots[n] for n in soft.get(name, ()) if n in slots}
+        slot = preferred_slot(name)
+        for avoid in (must | rather, must):
+            if slot not in avoid:
+                break
+            free = [k for k in range(SLOTS) if k not in avoid]
+            if free:
+                slot = free[0]
+                break
+        slots[name] = slot
+    return slots
 
 
 def load_lesson(path: str | Path | None = None) -> Lesson:

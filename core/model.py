@@ -367,6 +367,9 @@ class ProgramTrace:
     tensors: tuple[TensorFacts, ...]
     kind: str = "code"
     takeaway: str = ""  # the author's line for the closing frame ("" : made from the ops)
+    # Each tensor name's colour slot for the whole lesson (core.lesson.name_slots); empty for
+    # a snippet traced on its own.
+    palette: tuple[tuple[str, int], ...] = ()
 
     def tensor(self, ref: TensorRef | str, version: int | None = None) -> TensorFacts:
         """A tensor by ref, or by name (its last version unless ``version`` is given)."""

@@ -22,4 +22,4 @@ def program_trace(clip: ClipSpec) -> ProgramTrace:
     trace = run_snippet(snippet, dict(inputs), clip.seed, reseed=False)
     statements = tuple(replace(s, say=clip.say.get(s.span.line)) for s in trace.statements)
     return replace(trace, clip_id=clip.id, title=clip.title, statements=statements,
-                   takeaway=clip.takeaway)
+                   takeaway=clip.takeaway, palette=clip.palette)

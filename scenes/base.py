@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Generic, TypeVar
 
 from manim import (
-    UP,
+    DOWN,
     FadeIn,
+    FadeOut,
+    LaggedStart,
     Mobject,
     ReplacementTransform,
     Scene,
+    Succession,
+    Transform,
     VGroup,
     Wait,
     config,
@@ -24,6 +28,7 @@ from core.model import ProgramTrace, Span
 from core.trace import trace_of
 from scenes.components.caption_bar import CaptionBar
 from scenes.components.code_line import CodeLine
+from scenes.stage import CAPTION_HEIGHT, safe_area
 from scenes.theme import THEMES, Theme, theme_from_env
 
 __all__ = ["CAPTION_RATE", "HOLD", "READING_SPEED", "Step", "TraceScene", "bound_on",
@@ -106,12 +111,13 @@ class TraceScene(Scene, Generic[T]):
         self._close_step()
         self.next_section(name)
         bar = CaptionBar(caption, self.theme)
-        if self.caption_bar is None:
-            self.play(FadeIn(bar), run_time=0.4)
-        else:
-            self.play(ReplacementTransform(self.caption_bar, bar), run_time=0.4)
+        if self.caption_bar is not None:
+            # The old sentence goes before the new one comes: glyphs morphing from one
+            # sentence into another are unreadable.
+            self.play(FadeOut(self.caption_bar), run_time=0.25)
+        self.play(FadeIn(bar), run_time=0.3)
         self.caption_bar = bar
-        self._open = (name, caption, self.time - 0.4)
+        self._open = (name, caption, self.time - 0.3)
         self._spoken_s = self.narrator(len(self.steps), name, caption) if self.narrator else 0.0
 
     def _close_step(self) -> None:
@@ -158,7 +164,10 @@ class TraceScene(Scene, Generic[T]):
     def show_code(self, lines: tuple[str, ...] | list[str]) -> CodeLine:
         """Put the clip's code at the top of the frame."""
         self.code = CodeLine(lines, self.theme)
-        self.code.to_edge(UP, buff=0.2)
+        left, _, right, top = safe_area()
+        if self.code.width > right - left:
+            self.code.scale_to_fit_width(right - left)
+        self.code.move_to((0.0, top - self.code.height / 2, 0.0))
         self.play(FadeIn(self.code), run_time=0.5)
         return self.code
 
@@ -192,6 +201,47 @@ class TraceScene(Scene, Generic[T]):
             self.play(ReplacementTransform(self.code_mark, mark), run_time=0.4)
         self.code_mark = mark
 
+    # A tensor's cells into a story layout
+
+    def cells_into(self, figure: Any, labels: Sequence[Mobject] | VGroup, draw: Any,
+                   patches: Sequence[Mobject], name_to: Mobject | None = None,
+                   badge_to: Mobject | None = None) -> None:
+        """A tensor appears as the code clips draw it (name, size, one cell per element); the
+        diagram's part is drawn (``draw``); then its cells travel one at a time to ``labels``
+        (the places of their values in the diagram), where the boxes fade over the
+        ``patches`` that keep lines off the numbers. The values stay on as the diagram's
+        labels: each number on screen is one mobject from the tensor to its place. The name
+        and size badge settle onto ``name_to`` and ``badge_to`` (or leave)."""
+        self.play(FadeIn(VGroup(figure.name_label, figure.badge)),
+                  LaggedStart(*(FadeIn(c, shift=DOWN * 0.25) for c in figure.cells),
+                              lag_ratio=0.15), run_time=0.8)
+        self.play(draw, run_time=0.7)
+        cells = [figure.cell(k) for k in range(len(figure.cells))]
+        each = min(0.5, 2.5 / len(cells))
+        # Each cell becomes its label on the way: the box fades, the value takes the label's
+        # size and colour (a Transform of the cell into an edited copy of itself: the same
+        # mobject moves, nothing is swapped).
+        landings: list[Any] = []
+        for cell, target in zip(cells, labels, strict=True):
+            landed = cell.copy().move_to(target)
+            landed.box.set_stroke(opacity=0).set_fill(opacity=0)
+            landed.value.set_color(target.get_color()).scale(
+                target.height / cell.value.height).move_to(target)
+            landings.append(Transform(cell, landed, run_time=each))
+        self.play(Succession(*landings), run_time=each * len(cells))
+        header: list[Any] = []
+        if name_to is None:
+            header.append(FadeOut(figure.name_label))
+        else:
+            header.append(figure.name_label.animate.replace(name_to).set_color(
+                name_to.get_color()))
+        header.append(FadeOut(figure.badge) if badge_to is None
+                      else figure.badge.animate.replace(badge_to))
+        self.add(*patches)
+        for cell in cells:
+            self.bring_to_front(cell)
+        self.play(*(FadeIn(p) for p in patches), *header, run_time=0.5)
+
     # Closing frame
 
     def closing(self, takeaway: str) -> None:
@@ -203,8 +253,9 @@ class TraceScene(Scene, Generic[T]):
     def fit_between_code_and_caption(self, group: Mobject, margin: float = 0.25) -> Mobject:
         """Scale and place ``group`` in the free band between code panel and caption bar."""
         top = (self.code.get_bottom()[1] if self.code is not None else 3.8) - margin
-        bottom = -4.0 + 0.2 + (self.caption_bar.height if self.caption_bar else 1.0) + margin
-        width = 13.6
+        bottom = safe_area()[1] + CAPTION_HEIGHT + margin
+        left, _, right, _ = safe_area()
+        width = right - left
         if group.height > top - bottom:
             group.scale_to_fit_height(top - bottom)
         if group.width > width:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Any
+
 from manim import (
     DOWN,
     LEFT,
@@ -10,6 +13,7 @@ from manim import (
     AnimationGroup,
     Create,
     FadeIn,
+    Group,
     ShowPassingFlash,
     SurroundingRectangle,
     VGroup,
@@ -21,8 +25,10 @@ from core.facts import TensorFacts
 from scenes.base import TraceScene, bound_or
 from scenes.components.activation_plot import ActivationPlot, activation_symbol
 from scenes.components.network_diagram import NetworkDiagram
+from scenes.components.storage_strip import cell_width_for
 from scenes.components.tensor_grid import size_badge
 from scenes.components.text import label, mono
+from scenes.stage import Figure, tensor_colors
 
 __all__ = ["NeuronOutput"]
 
@@ -38,20 +44,29 @@ class NeuronOutput(TraceScene[NeuronTrace]):
         th = self.theme
         act = activation_symbol(t.activation)
         ops = t.program.ops
+        # Each tensor in its lesson colour (the same as in every other clip).
+        colors = tensor_colors(t.program, th)
+        cf, cw = colors[t.features.name], colors[t.weights.name]
         self.show_program(t.program)
         net = NetworkDiagram([t.features.numel, 1], th, layer_gap=3.0, node_gap=0.58,
-                             colors=[th.operand_a, th.text], symbols=[[], ["Σ"]],
+                             colors=[cf, th.text], symbols=[[], ["Σ"]], edge_colors=[cw],
                              input_labels=t.features.printed, edge_labels=[t.weights.printed],
                              label_at=0.35)
-        features = self._name_row(t.features.name, t.features, th.operand_a)
+        # The tensors as the other clips draw them: their cells carry the values into the
+        # diagram (each value on screen is one mobject from the tensor to its unit or edge).
+        cell_theme = replace(th, cell_size=th.small_size + 1)
+        w = cell_width_for(cell_theme, *t.features.printed, *t.weights.printed, fill=0.9)
+        tensors = [Figure(facts, cell_theme, color, w, 0.4)
+                   for facts, color in ((t.features, cf), (t.weights, cw))]
+        features = self._name_row(t.features.name, t.features, cf)
         features.next_to(net, UP, buff=0.15).align_to(net, LEFT)
-        weights = self._name_row(t.weights.name, t.weights, th.operand_b)
+        weights = self._name_row(t.weights.name, t.weights, cw)
         # Under the edges that carry the weights, kept within the diagram's width.
         weights.next_to(net, DOWN, buff=0.15).align_to(net, RIGHT)
         readouts = VGroup(
-            self._readout("Σ xᵢwᵢ", t.total, th.result),
-            self._readout(t.bias.name, t.bias, th.operand_b, sign="+ "),
-            self._readout("z", t.pre_activation, th.result),
+            self._readout("Σ xᵢwᵢ", t.total, th.text),
+            self._readout(t.bias.name, t.bias, colors[t.bias.name], sign="+ "),
+            self._readout("z", t.pre_activation, th.text),
             self._readout("y", t.output, th.highlight),
         ).arrange(DOWN, aligned_edge=LEFT, buff=0.2)
         readouts.next_to(net.layers[1], RIGHT, buff=0.5)
@@ -60,6 +75,9 @@ class NeuronOutput(TraceScene[NeuronTrace]):
         layout = VGroup(VGroup(features, net, weights), readouts, plot)
         layout.arrange(RIGHT, buff=0.35)
         self.fit_between_code_and_caption(layout)
+        # Before the readouts and the curve are drawn, their place holds the two tensors.
+        Group(*tensors).arrange(DOWN, buff=0.45, aligned_edge=LEFT).move_to(
+            VGroup(readouts, plot))
         reading = plot.read(t.pre_activation.values[0] or 0.0, t.output.values[0] or 0.0,
                             f"z = {t.pre_activation.printed[0]}", f"y = {t.output.printed[0]}")
 
@@ -67,10 +85,11 @@ class NeuronOutput(TraceScene[NeuronTrace]):
         self.step("inputs", f"{t.features.numel} inputs (the features) each reach the unit "
                             f"along an edge that carries its weight.")
         self.point_at_line(bound_or(t.program, t.features.name, ops[t.product_op].span.line))
-        self.play(FadeIn(features), FadeIn(net.layers), FadeIn(net.input_labels),
-                  run_time=0.7)
+        self.cells_into(tensors[0], net.input_labels, FadeIn(net.layers), [], *features)
         self.point_at_line(bound_or(t.program, t.weights.name, ops[t.product_op].span.line))
-        self.play(Create(net.edges), FadeIn(net.edge_labels), FadeIn(weights), run_time=0.8)
+        tags: list[Any] = list(net.edge_labels[0])
+        self.cells_into(tensors[1], VGroup(*(tag[1] for tag in tags)), Create(net.edges),
+                        [tag[0] for tag in tags], *weights)
 
         # Section: Σ xᵢwᵢ
         self.step("weighted-sum", "The unit multiplies each input by its weight "

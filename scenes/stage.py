@@ -31,6 +31,7 @@ from manim import (
     config,
 )
 
+from core.lesson import preferred_slot
 from core.model import OpKind, OpRecord, ProgramTrace, TensorFacts, TensorRef, logical_indices
 from scenes.components.code_line import CodeLine
 from scenes.components.storage_strip import StorageStrip, cell_width_for
@@ -47,6 +48,7 @@ __all__ = [
     "Figure",
     "Stage",
     "safe_area",
+    "tensor_colors",
     "tensor_hues",
 ]
 
@@ -68,6 +70,10 @@ GHOST_OPACITY = 0.35
 # size that fits the frame they could not be read; the trace JSON and --text keep them).
 VALUE_LIMIT = 16
 STRIP_GAP = 0.4
+# Kept free at the work band's sides: a highlight frame reaches this far outside a cell.
+HIGHLIGHT_ROOM = 0.06
+# A note squeezed below this share of its size beside the code goes under the tensors instead.
+NOTE_FIT = 0.85
 COLUMN_LANE = 0.09  # between the lanes beside a column that arrows to storage run down
 
 
@@ -86,17 +92,34 @@ def tensor_hues(theme: Theme) -> tuple[str, ...]:
     """The colours tensors are drawn in, in order: all far from the theme's highlight.
 
     The theme's orange sits next to its highlight yellow (and its vermillion means "error"),
-    so tensors use blue, green, purple and then the neutral text colour.
+    so tensors use blue, green, purple, the neutral text colour, violet and rose.
     """
-    return (theme.operand_a, theme.result, theme.shared, theme.text)
+    return (theme.operand_a, theme.result, theme.shared, theme.text, theme.violet, theme.rose)
 
 
-def _name_hash(name: str) -> int:
-    """A stable number for a name (Python's ``hash`` of a str changes every run)."""
-    value = 0
-    for ch in name:
-        value = (value * 131 + ord(ch)) % 1_000_003
-    return value
+def tensor_colors(trace: ProgramTrace, theme: Theme) -> dict[str, str]:
+    """One colour per tensor name: the lesson's slot for the name (the same in every clip of
+    the lesson), else a slot picked by the name, the next free one on a clash in this clip.
+    Unnamed values are muted (names and labels always say which tensor is which)."""
+    hues = tensor_hues(theme)
+    colors: dict[str, str] = {}
+    used: set[int] = set()
+    lesson = dict(trace.palette)
+    named = [t.name for t in trace.tensors if is_named(t.ref)]
+    for name in dict.fromkeys(n for n in named if n in lesson):
+        colors[name] = hues[lesson[name] % len(hues)]
+        used.add(lesson[name] % len(hues))
+    for name in dict.fromkeys(n for n in named if n not in colors):
+        slot = preferred_slot(name) % len(hues)
+        for step in range(len(hues)):
+            if (slot + step) % len(hues) not in used:
+                slot = (slot + step) % len(hues)
+                break
+        used.add(slot)
+        colors[name] = hues[slot]
+    for tensor in trace.tensors:
+        colors.setdefault(tensor.name, theme.muted)
+    return colors
 
 
 def is_named(ref: TensorRef) -> bool:
@@ -249,7 +272,7 @@ class Stage:
         self.strips: dict[str, StorageStrip] = {}
         self.arrows: dict[TensorRef, VGroup] = {}
         self.extras: list[Mobject] = []  # this step's annotations: the next step clears them
-        self.colors = self._colors()
+        self.colors = tensor_colors(trace, theme)
         self.highlight = theme.highlight
         texts = [p for t in trace.tensors if t.numel <= VALUE_LIMIT
                  for p in (*t.printed, *t.storage_printed)]
@@ -280,30 +303,6 @@ class Stage:
         return found
 
     # Colours
-
-    def _colors(self) -> dict[str, str]:
-        """One colour per tensor name, the same in every clip of a lesson for that name.
-
-        The colour is picked by the name itself; two names of one clip that would share a
-        colour take the next free one (names and labels always say which tensor is which).
-        """
-        hues = tensor_hues(self.theme)
-        colors: dict[str, str] = {}
-        used: set[int] = set()
-        for tensor in self.trace.tensors:
-            if tensor.name in colors:
-                continue
-            if not is_named(tensor.ref):
-                colors[tensor.name] = self.theme.muted
-                continue
-            slot = _name_hash(tensor.name) % len(hues)
-            for step in range(len(hues)):
-                if (slot + step) % len(hues) not in used:
-                    slot = (slot + step) % len(hues)
-                    break
-            used.add(slot)
-            colors[tensor.name] = hues[slot]
-        return colors
 
     def color(self, ref: TensorRef | str) -> str:
         name = ref.name if isinstance(ref, TensorRef) else ref
@@ -474,13 +473,15 @@ class Stage:
         return Figure(facts, self.cell_theme, self.color(facts.ref), self.w, self.h, reserve)
 
     def arrange(self, new: Sequence[Figure] = (), keep: Iterable[TensorRef] = (),
-                drop: Iterable[TensorRef] = (), badges: Iterable[TensorRef] = ()) -> list[Any]:
+                drop: Iterable[TensorRef] = (), badges: Iterable[TensorRef] = (),
+                before: TensorRef | None = None) -> list[Any]:
         """Lay out the figures on stage plus ``new`` in one centred row of the work band.
 
         Figures not in ``keep`` leave, oldest first, while there are more than
         :data:`MAX_FIGURES` or the row is wider than the band; ``drop`` leave at once. New
         figures are moved to their places (they are not on screen yet); figures already on
-        stage get move animations; leaving figures slide out to the left.
+        stage get move animations; leaving figures slide out to the left. New figures go at
+        the end of the row, or in front of ``before``.
         """
         keep = set(keep) | {f.ref for f in new}
         badges = set(badges)
@@ -489,19 +490,24 @@ class Stage:
             if ref in self.figures:
                 anims += self._leave(ref)
         b = self.bands()
-        order = list(self.figures.values()) + list(new)
+        # A highlight frame drawn round an edge cell stays inside the safe area too.
+        usable = b.width - 2 * HIGHLIGHT_ROOM
+        order = list(self.figures.values())
+        # New figures go last, or ``before`` a figure (a tensor redrawn keeps its place).
+        at = next((i for i, f in enumerate(order) if f.ref == before), len(order))
+        order[at:at] = list(new)
 
         def gap(figs: list[Figure]) -> float:
             """FIGURE_GAP, or less (down to MIN_GAP) when that keeps a line at full size."""
             if len(figs) < 2:
                 return FIGURE_GAP
-            spare = (b.width - sum(f.width for f in figs)) / (len(figs) - 1)
+            spare = (usable - sum(f.width for f in figs)) / (len(figs) - 1)
             return max(MIN_GAP, min(FIGURE_GAP, spare))
 
         def width(figs: list[Figure]) -> float:
             return sum(f.width for f in figs) + gap(figs) * max(0, len(figs) - 1)
 
-        if width(order) > b.width:
+        if width(order) > usable:
             # Stride badges belong to the layout step that showed them; when the row is too
             # wide they go first, before any tensor leaves or shrinks (but not ``badges``:
             # those of the tensor whose layout this step shows).
@@ -519,7 +525,7 @@ class Stage:
                 return [figs] if figs else []
             lines: list[list[Figure]] = []
             for figure in figs:
-                if lines and width([*lines[-1], figure]) <= b.width:
+                if lines and width([*lines[-1], figure]) <= usable:
                     lines[-1].append(figure)
                 else:
                     lines.append([figure])
@@ -529,7 +535,7 @@ class Stage:
             lines = lines_of(figs)
             tall = sum(max(f.height for f in line) for line in lines)
             tall += LINE_GAP * max(0, len(lines) - 1)
-            return all(width(line) <= b.width for line in lines) and tall <= room + 0.05
+            return all(width(line) <= usable for line in lines) and tall <= room + 0.05
 
         def short_of(figs: list[Figure]) -> float:
             lines = lines_of(figs)
@@ -562,7 +568,7 @@ class Stage:
             # A few hundredths too tall comes out of the arrows' room: shrinking would make
             # grid cells narrower than storage cells, and shrink again at every layout.
             tall = 1.0
-        scale = min(1.0, b.width / widest if widest else 1.0, tall)
+        scale = min(1.0, usable / widest if widest else 1.0, tall)
         # Under a strip's arrows the figures hang from the top; else they are centred.
         slack = 0.0 if self.strips else max(0.0, (room - total_height * scale) / 2)
         top = b.work[1] - slack
@@ -588,6 +594,9 @@ class Stage:
                     for arrows in self._attached(figure.ref):
                         anims.append(FadeOut(arrows))
             top -= (line_height + LINE_GAP) * scale
+        # The records keep the row's order: the next layout never swaps two figures.
+        self.figures = {f.ref: f for f in order} | {
+            r: f for r, f in self.figures.items() if f not in order}
         return anims
 
     def note_box(self) -> tuple[float, float, float, float]:
@@ -604,8 +613,17 @@ class Stage:
                 float(panel.get_top()[1]) - 0.06)
 
     def place_note(self, mob: Mobject) -> Mobject:
-        """Fit ``mob`` into the note area, right-aligned, vertically centred."""
+        """Fit ``mob`` into the note area, right-aligned, vertically centred.
+
+        Where the code leaves the note area too narrow to write ``mob`` near full size, and no
+        strip's arrows run under the tensors, it goes under the tensors in the work band
+        instead, centred: an equation is read there, not squeezed beside long code.
+        """
         left, bottom, right, top = self.note_box()
+        fit = min(1.0, (right - left) / max(mob.width, 1e-6),
+                  (top - bottom) / max(mob.height, 1e-6))
+        if fit < NOTE_FIT and self.place_under(mob):
+            return mob
         if mob.width > right - left:
             mob.scale_to_fit_width(right - left)
         if mob.height > top - bottom:
@@ -613,6 +631,20 @@ class Stage:
         mob.move_to(((left + right) / 2, (bottom + top) / 2, 0.0)).align_to(
             np.array([right, 0.0, 0.0]), RIGHT)
         return mob
+
+    def place_under(self, mob: Mobject) -> bool:
+        """Put ``mob`` centred under the tensors in the work band, if it fits there at full
+        size and no strip's arrows run under them; say whether it did."""
+        if self.strips:
+            return False
+        b = self.bands()
+        lowest = min((float(f.get_bottom()[1]) for f in self.figures.values()),
+                     default=b.work[1])
+        room = lowest - 0.15 - b.work[0]
+        if mob.height > room or mob.width > b.width:
+            return False
+        mob.move_to(((b.left + b.right) / 2, lowest - 0.15 - mob.height / 2, 0.0))
+        return True
 
     def note(self, text: str, color: str | None = None, *, monospace: bool = True) -> Mobject:
         """A note for the note area, in up to two lines."""
@@ -630,6 +662,12 @@ class Stage:
         anims: list[Any] = [FadeOut(figure, shift=LEFT * 1.5)]
         anims += [FadeOut(a) for a in self._attached(ref)]
         return anims
+
+    def swap_figure(self, old: TensorRef, figure: Figure) -> None:
+        """``figure`` (placed by the caller) takes the place of ``old`` in the row."""
+        self._attached(old)
+        self.figures = {(figure.ref if r == old else r): (figure if r == old else f)
+                        for r, f in self.figures.items()}
 
     def remove_figure(self, ref: TensorRef) -> Figure:
         """Forget a figure without animating (its cells now belong to another figure)."""
@@ -696,9 +734,9 @@ class Stage:
         return anims
 
     def replace_strip(self, old: StorageStrip, new: StorageStrip) -> None:
-        """A strip redrawn for the same storage (its buffer moved); the new one takes its place."""
+        """A strip redrawn for the same storage (its buffer moved) takes the old one's place in
+        the stage's records; the caller has placed it (inside the safe area)."""
         self.strips[old.facts.storage] = new
-        new.move_to(old, aligned_edge=UP + LEFT)
 
     def _place_strips(self, new: StorageStrip | None = None) -> list[Any]:
         strips = list(self.strips.values())

@@ -28,6 +28,10 @@ class Theme:
     highlight: str
     error: str
     shared: str
+    # Two more tensor colours (a lesson has more names than four), outside Okabe–Ito but far
+    # from every colour above and from the highlight (tests/scenes/test_stage.py measures).
+    violet: str = "#9F8CFF"
+    rose: str = "#FFAB91"
     font: str = "DejaVu Sans"
     mono: str = "DejaVu Sans Mono"
     # What draws the characters DejaVu lacks (Hangul, CJK ideographs) in titles and captions:
@@ -69,6 +73,8 @@ LIGHT = Theme(
     highlight="#B8860B",  # dark yellow: pure yellow vanishes on white
     error="#C84F00",  # vermillion
     shared="#A8457F",  # reddish purple, darkened
+    violet="#5E35B1",  # deep purple
+    rose="#D81B60",  # raspberry
 )
 
 THEMES = {theme.name: theme for theme in (DARK, LIGHT)}

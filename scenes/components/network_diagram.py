@@ -38,6 +38,7 @@ class NetworkDiagram(VGroup):
                  symbols: Sequence[Sequence[str]] | None = None,
                  input_labels: Sequence[str | None] | None = None,
                  edge_labels: Sequence[Sequence[str | None]] | None = None,
+                 edge_colors: Sequence[str] | None = None,
                  label_at: float = 0.3) -> None:
         super().__init__()
         self.theme = theme
@@ -70,7 +71,8 @@ class NetworkDiagram(VGroup):
         self.edge_labels = VGroup()
         for gap, gap_values in enumerate(edge_labels or []):
             self.edge_labels.add(VGroup(*(
-                self.value_on_edge(gap, k, value, at=label_at)
+                self.value_on_edge(gap, k, value, edge_colors[gap] if edge_colors else None,
+                                   at=label_at)
                 for k, value in enumerate(gap_values) if value is not None
             )))
         self.add(self.edges, self.layers, self.symbols, self.input_labels, self.edge_labels)
