@@ -10,12 +10,15 @@ from manim import DOWN, LEFT, RIGHT, UP, FadeIn, FadeOut, Rectangle, Text, VGrou
 from core.summary import SummaryCell, SummaryRow, SummaryTrace
 from scenes.base import TraceScene
 from scenes.components.text import label
+from scenes.stage import safe_area
 from scenes.theme import Theme
 
 __all__ = ["SummaryTable", "cited_clips"]
 
 # Column widths in scene units: the operation, then one per question (the last is the longest).
-WIDTHS = (1.5, 3.0, 1.8, 1.8, 1.8, 3.7)
+# Columns in scene units: 13.1 in all, inside the 32 px safe margins (13.15 wide).
+WIDTHS = (1.4, 2.9, 1.7, 1.75, 1.75, 3.6)
+CARD_WIDTH = sum(WIDTHS)
 # Width of the question-and-answer column of an evidence card.
 HEAD_WIDTH = 4.0
 
@@ -48,7 +51,12 @@ class SummaryTable(TraceScene[SummaryTrace]):
                       f"{' and '.join(clips)} clip{'s' if len(clips) > 1 else ''}.")
             self.point_at_span(row.span)
             card = evidence_card(row, t.columns, th)
-            card.next_to(np.array([-6.8, self.top, 0.0]), DOWN, buff=0, aligned_edge=LEFT)
+            room = self.top - (self.caption_bar.get_top()[1] + 0.2
+                               if self.caption_bar is not None else safe_area()[1] + 1.2)
+            if card.height > room:
+                card.scale(room / card.height)
+            card.next_to(np.array([safe_area()[0], self.top, 0.0]), DOWN, buff=0,
+                         aligned_edge=LEFT)
             self.play(*([FadeOut(shown)] if shown is not None else []),
                       FadeIn(card, shift=UP * 0.1), run_time=0.8)
             shown = card
@@ -58,12 +66,17 @@ class SummaryTable(TraceScene[SummaryTrace]):
         self.step("table", "The whole table: every answer comes from what torch did, "
                            "not from a rule typed in.")
         assert shown is not None
-        self.play(FadeOut(shown), run_time=0.4)
+        # The whole table needs the height the code had: each row's line was marked with its
+        # card; the table is about all three.
+        assert self.code is not None and self.code_mark is not None
+        self.play(FadeOut(shown), FadeOut(self.code), FadeOut(self.code_mark), run_time=0.4)
+        self.code = self.code_mark = None
         self.table = VGroup(self.head, *self.rows)
         below = self.head
         for cells in self.rows:
             cells.next_to(below, DOWN, buff=0)
             below = cells
+        self.table.move_to((0.0, safe_area()[3] - self.table.height / 2, 0.0))
         self.play(FadeIn(self.head), FadeIn(VGroup(*self.rows), lag_ratio=0.3), run_time=1.2)
 
         self._closing_table(
@@ -73,13 +86,10 @@ class SummaryTable(TraceScene[SummaryTrace]):
     def _closing_table(self, title: str, caption: str) -> None:
         """The closing frame (the poster) is the table itself, under the clip's title."""
         self.step("closing", caption)
-        assert self.code is not None and self.code_mark is not None
-        self.play(FadeOut(self.code), FadeOut(self.code_mark), run_time=0.4)
-        self.code = self.code_mark = None
         self.heading = label(title, self.theme, self.theme.title_size, self.theme.text,
                              weight="BOLD")
         assert self.caption_bar is not None
-        top, bottom = 3.8, self.caption_bar.get_top()[1] + 0.25
+        top, bottom = safe_area()[3], self.caption_bar.get_top()[1] + 0.25
         poster = VGroup(self.heading.copy(), self.table.copy()).arrange(DOWN, buff=0.4)
         poster.move_to((0.0, (top + bottom) / 2, 0.0))
         self.heading.move_to(poster[0])
@@ -148,11 +158,11 @@ def evidence_card(row: SummaryRow, columns: tuple[str, ...], theme: Theme) -> VG
         # Two columns: the question and its answer, then the fact behind it and its clip.
         head = fitted(f"{column} {cell.answer}", theme, HEAD_WIDTH, theme.highlight)
         body = fitted(f"← {cell.evidence}  ({cited_clips(cell)})", theme,
-                      13.5 - HEAD_WIDTH - 0.25, theme.text)
+                      CARD_WIDTH - HEAD_WIDTH - 0.25, theme.text)
         body.move_to(head, aligned_edge=UP + LEFT).shift(RIGHT * (HEAD_WIDTH + 0.25))
         items.add(VGroup(head, body))
-    items.arrange(DOWN, aligned_edge=LEFT, buff=0.14)
-    card = VGroup(title, items).arrange(DOWN, aligned_edge=LEFT, buff=0.2)
+    items.arrange(DOWN, aligned_edge=LEFT, buff=0.07)
+    card = VGroup(title, items).arrange(DOWN, aligned_edge=LEFT, buff=0.12)
     card.title = title  # type: ignore[attr-defined]
     card.items = items  # type: ignore[attr-defined]
     return card
