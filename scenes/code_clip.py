@@ -73,7 +73,9 @@ class CodeClip(TraceScene[Any]):
                 play_op(self, stage, op)
             if statement.error is not None and not statement.ops:
                 continue
-        self.step("closing", takeaway(trace), clear=False)
+        # The poster is the last annotated figure: after a refused line, its error card goes
+        # and the tensors it was about stand as they are.
+        self.step("closing", takeaway(trace), clear=trace.statements[-1].error is not None)
         self.finish()
 
     # Steps: captions in the caption band, held long enough to read and to see

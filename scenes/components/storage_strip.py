@@ -14,6 +14,7 @@ from manim import (
     Text,
     VGroup,
 )
+from manim.utils.rate_functions import smooth, squish_rate_func
 
 from core.facts import TensorFacts
 from scenes.components.tensor_grid import Cell
@@ -139,4 +140,7 @@ def change_value(cell: Cell, text: str | None, theme: Theme) -> list[Animation]:
     cell.remove(old)
     cell.add(new)
     cell.value = new
-    return [FadeOut(old), FadeIn(new)]
+    # The old digits leave before the new ones come: two numbers cross-faded on one spot
+    # read as neither.
+    return [FadeOut(old, rate_func=squish_rate_func(smooth, 0.0, 0.5)),
+            FadeIn(new, rate_func=squish_rate_func(smooth, 0.5, 1.0))]

@@ -33,6 +33,7 @@ __all__ = [
     "bring",
     "console",
     "drop_in",
+    "fly",
     "order_text",
     "rearrange",
     "settle",
@@ -208,6 +209,23 @@ def _along(points: Sequence[np.ndarray]) -> VMobject:
     return path
 
 
+def fly(scene: Any, stage: Stage, movers: Sequence[tuple[Mobject, np.ndarray]],
+        away: Sequence[TensorRef] = ()) -> None:
+    """Cells travel to their targets one at a time, each on a path that crosses no waiting,
+    placed or other cell (:func:`plan_moves`); figures in ``away`` are not obstacles (the
+    cells leave the one and make the other)."""
+    if not movers:
+        return
+    others = [box_of(f) for ref, f in stage.figures.items() if ref not in away]
+    first = movers[0][0]
+    half = np.array([first.width / 2, first.height / 2, 0.0])
+    order, paths = plan_moves([c.get_center() for c, _ in movers], [t for _, t in movers],
+                              half, others)
+    each = min(0.5, max(0.15, 3.5 / len(movers)))
+    moves = [MoveAlongPath(movers[i][0], _along(paths[i]), run_time=each) for i in order]
+    scene.play(Succession(*moves), run_time=each * len(moves))
+
+
 def adopt(scene: Any, stage: Stage, op: OpRecord, source: Figure, out_facts: TensorFacts,
           sources: Sequence[int],
           decorate: Callable[[Figure], Sequence[Mobject]] | None = None) -> Figure:
@@ -264,14 +282,8 @@ def adopt(scene: Any, stage: Stage, op: OpRecord, source: Figure, out_facts: Ten
         departures.append(FadeOut(VGroup(*labels)))
     if departures:
         scene.play(*departures, run_time=0.4)
-    movers = [(k, c) for k, c in enumerate(cells) if c is not None]
-    others = [box_of(f) for ref, f in stage.figures.items() if ref not in (source.ref, out.ref)]
-    half = np.array([source.cell(0).width / 2, source.cell(0).height / 2, 0.0])
-    order_k, paths = plan_moves([c.get_center() for _, c in movers],
-                                [targets[k] for k, _ in movers], half, others)
-    each = min(0.5, max(0.15, 3.5 / max(1, len(movers))))
-    moves = [MoveAlongPath(movers[i][1], _along(paths[i]), run_time=each) for i in order_k]
-    scene.play(Succession(*moves), run_time=each * len(moves))
+    movers = [(c, targets[k]) for k, c in enumerate(cells) if c is not None]
+    fly(scene, stage, movers, away=[source.ref, out.ref])
     arrivals: Any = VGroup(out.name_label, out.badge, *extra)  # type: ignore[arg-type]
     scene.play(FadeIn(arrivals), run_time=0.5)
     # Stride-0 repeats slide out of the cell they repeat, now in its new place.

@@ -111,5 +111,10 @@ def play(scene: Any, stage: Stage, op: OpRecord) -> None:
         if said.width > b.width:
             said.scale_to_fit_width(b.width)
         said.move_to(failed)
-        scene.play(FadeOut(failed), FadeIn(said), run_time=0.5)
+        # One wording leaves before the other comes; the card lets go of the old one, so the
+        # next step's fade does not bring it back.
+        scene.play(FadeOut(failed), run_time=0.25)
+        if isinstance(block, VGroup) and failed in block.submobjects:
+            block.remove(failed)
+        scene.play(FadeIn(said), run_time=0.3)
         transient(stage, said)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from manim import FadeIn, Succession, VGroup
+from manim import FadeIn, VGroup
 
 from core.model import Join, OpRecord
 from scenes.stage import Stage
-from scenes.visuals.common import bring, rearrange, transient
+from scenes.visuals.common import bring, fly, rearrange, transient
 
 __all__ = ["play"]
 
@@ -23,16 +23,11 @@ def play(scene: Any, stage: Stage, op: OpRecord) -> None:
     rearrange(scene, anims, 0.8)
     scene.play(FadeIn(VGroup(out.name_label, out.badge)), run_time=0.5)
     scene.remove(VGroup(out.name_label, out.badge))
-    flights: list[Any] = []
-    travellers = []
-    for k, (position, element) in enumerate(plan.sources):
-        traveller = inputs[position].cell(element).copy()
-        travellers.append(traveller)
-        flights.append(traveller.animate.move_to(out.position(k)).set_stroke(out.hue))
-    # One value in flight at a time: each lands before the next one leaves.
-    per = 0.45 if len(flights) <= 8 else 0.25
+    travellers = [inputs[position].cell(element).copy() for position, element in plan.sources]
     scene.add(*travellers)
-    scene.play(Succession(*flights), run_time=per * len(flights))
+    # One value in flight at a time, each on a path that crosses no other value.
+    fly(scene, stage, [(t, out.position(k)) for k, t in enumerate(travellers)],
+        away=[*op.inputs, out.ref])
     scene.remove(*travellers)
     scene.add(out)
     how = "joins along dim" if op.op == "cat" else "puts the inputs along a new dim"

@@ -9,7 +9,7 @@ from manim import DOWN, LEFT, RIGHT, Create, FadeIn, FadeOut, VGroup
 
 from core.model import Matmul, OpRecord
 from scenes.components.text import mono
-from scenes.stage import Stage
+from scenes.stage import Figure, Stage
 from scenes.visuals.common import bring, rearrange, transient
 
 __all__ = ["TERM_HOLD", "dims_table", "play"]
@@ -45,11 +45,28 @@ def dims_table(stage: Stage, plan: Matmul, a: str, b: str, out: str) -> VGroup:
     return grid
 
 
+def in_order(scene: Any, stage: Stage, a_fig: Figure, b_fig: Figure) -> None:
+    """Operands read left to right as the call writes them: a second operand standing before
+    the first leaves and comes back right after it (sliding past it would cross it)."""
+    refs = list(stage.figures)
+    if a_fig is b_fig or refs.index(a_fig.ref) < refs.index(b_fig.ref):
+        return
+    scene.play(FadeOut(b_fig), run_time=0.3)
+    stage.remove_figure(b_fig.ref)
+    refs = list(stage.figures)
+    at = refs.index(a_fig.ref) + 1
+    anims = stage.arrange([b_fig], keep=[a_fig.ref, b_fig.ref],
+                          before=refs[at] if at < len(refs) else None)
+    rearrange(scene, anims, 0.6)
+    scene.play(FadeIn(b_fig), run_time=0.4)
+
+
 def play(scene: Any, stage: Stage, op: OpRecord) -> None:
     plan = op.plan
     assert isinstance(plan, Matmul)
     th = stage.theme
     a_fig, b_fig = bring(scene, stage, op.inputs[:2])
+    in_order(scene, stage, a_fig, b_fig)
     a, b = plan.inner
     inner = mono(f"inner sizes: {a} = {b}", th, th.body_size, th.text)
     stage.place_note(inner)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from manim import Create, FadeIn, VGroup
+from manim import DOWN, RIGHT, Create, FadeIn, FadeOut, VGroup
 
 from core.model import OpRecord
 from scenes.stage import Stage
@@ -20,5 +20,26 @@ def play(scene: Any, stage: Stage, op: OpRecord) -> None:
     figures = bring(scene, stage, op.inputs[:1]) if op.inputs else []
     frames = VGroup(*(stage.cell_highlight(f.cells) for f in figures))
     answer = console(stage, op.code, op.result or "")
+    answer.console = True  # type: ignore[attr-defined]
+    # Answers of one line stack, newest last, in the note area or under the tensors, where
+    # they fit at full size; else the older ones go (two answers in one place read as
+    # neither).
+    earlier = [m for m in stage.extras if getattr(m, "console", False)]
+    moves: list[Any] = []
+    if earlier:
+        copies: list[Any] = [m.copy() for m in earlier]
+        stack = VGroup(*copies, answer.copy()).arrange(
+            DOWN, aligned_edge=RIGHT, buff=0.08)
+        left, bottom, right, top = stage.note_box()
+        if (stack.height <= top - bottom and stack.width <= right - left
+                and stage.place_note(stack)) or stage.place_under(stack):
+            moves = [m.animate.move_to(place) for m, place in zip(earlier, stack, strict=False)]
+            answer.move_to(stack[-1])
+        else:
+            moves = [FadeOut(m) for m in earlier]
+            for m in earlier:
+                stage.extras.remove(m)
+    if moves:
+        scene.play(*moves, run_time=0.4)
     scene.play(Create(frames), FadeIn(answer), run_time=0.8)
     transient(stage, frames, answer)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from manim import DOWN, Create, FadeIn, FadeOut, LaggedStart, Mobject, VGroup
+from manim import DOWN, RIGHT, Create, FadeIn, FadeOut, LaggedStart, Mobject, VGroup
 
 from core.model import OpRecord, Reduce
+from scenes.components.storage_strip import change_value
 from scenes.components.text import mono
 from scenes.stage import Stage
 from scenes.visuals.common import bring, rearrange, transient
@@ -49,6 +50,10 @@ def play(scene: Any, stage: Stage, op: OpRecord) -> None:
             frames = VGroup(*(stage.cell_highlight(source.cell(i)) for i in group))
             scene.play(Create(frames), run_time=0.5)
             travellers = [source.cell(i).copy() for i in group]
+            # The first element lands in the result's place and becomes the running total;
+            # each next one comes beside it, and the total changes to what torch's partial
+            # sums hold (``previous + x = new``).
+            running = travellers[0]
             for j, traveller in enumerate(travellers):
                 if j == 0:
                     text = f"sum so far: {plan.partials[k][0]}"
@@ -57,13 +62,27 @@ def play(scene: Any, stage: Stage, op: OpRecord) -> None:
                             f" = {plan.partials[k][j]}")
                 words = mono(text, th, th.body_size, th.text)
                 stage.place_note(words)
-                before = [FadeOut(travellers[j - 1])] if j else []
-                scene.play(traveller.animate.move_to(target), FadeIn(words), *before,
-                           run_time=0.7)
+                if j == 0:
+                    scene.play(running.animate.move_to(target), FadeIn(words), run_time=0.7)
+                    if plan.partials[k][0] != running.value.original_text:
+                        scene.play(*change_value(running, plan.partials[k][0], th),
+                                   run_time=0.4)
+                else:
+                    scene.play(traveller.animate.next_to(running, RIGHT, buff=0.08),
+                               FadeIn(words), run_time=0.6)
+                    scene.play(traveller.animate.move_to(running).set_opacity(0),
+                               *change_value(running, plan.partials[k][j], th), run_time=0.5)
+                    scene.remove(traveller)
                 scene.wait(0.5)
                 scene.play(FadeOut(words), run_time=0.25)
-            scene.play(FadeIn(target), FadeOut(travellers[-1]), FadeOut(frames),
-                       run_time=0.5)
+            # torch's own result takes over from the running total (they differ only when the
+            # partial sums were rounded for print).
+            final = target.value.original_text if hasattr(target, "value") else None
+            if final is not None and final != running.value.original_text:
+                scene.play(*change_value(running, final, th), run_time=0.4)
+            scene.remove(running)
+            scene.add(target)
+            scene.play(FadeOut(frames), run_time=0.4)
         else:
             scene.play(FadeIn(target, shift=DOWN * 0.3), run_time=0.35)
         shown.append(target)

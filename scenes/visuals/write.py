@@ -12,6 +12,7 @@ from manim import (
     FadeOut,
     GrowArrow,
     MoveAlongPath,
+    Succession,
     VGroup,
     VMobject,
 )
@@ -35,6 +36,13 @@ def _path(points: list[np.ndarray]) -> VMobject:
     path = VMobject()
     path.set_points_as_corners(points)
     return path
+
+
+def travel(scene: Any, moves: list[Any]) -> None:
+    """Values travel one after another (a few at a time would overlap in flight where arrows
+    converge): 1.4 s for one, at most about 3 s for many."""
+    each = 1.4 if len(moves) == 1 else max(0.25, min(0.6, 3.0 / len(moves)))
+    scene.play(Succession(*moves), run_time=each * len(moves))
 
 
 def play(scene: Any, stage: Stage, op: OpRecord) -> None:
@@ -72,7 +80,7 @@ def play(scene: Any, stage: Stage, op: OpRecord) -> None:
         points += [p.get_end() for p in parts]
         tokens.append(token)
         moves.append(MoveAlongPath(token, _path(points)))
-    scene.play(*moves, run_time=1.4)
+    travel(scene, moves)
     swaps = []
     for cell_index, text in zip(plan.cells, plan.printed, strict=True):
         swaps += change_value(strip.cell(cell_index), text, th)
@@ -111,7 +119,7 @@ def _alias(scene: Any, stage: Stage, figure: Figure, ref: TensorRef,
                                                  figure.cell(k).get_center()])))
     grown: list[Any] = list(arrows)
     scene.play(*(GrowArrow(a) for a in grown), run_time=0.7)
-    scene.play(*moves, run_time=1.4)
+    travel(scene, moves)
     swaps = []
     for k in elements:
         swaps += change_value(figure.cell(k), facts.printed[k], th)

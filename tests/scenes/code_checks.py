@@ -242,7 +242,8 @@ def check_flights(record: CodeRun, samples: int = 200) -> None:
             for t in np.linspace(0.0, lengths[-1], samples)[1:-1]:
                 leg = min(int(np.searchsorted(lengths, t, side="right")) - 1, len(path) - 2)
                 span = lengths[leg + 1] - lengths[leg]
-                point = path[leg] + (path[leg + 1] - path[leg]) * ((t - lengths[leg]) / span)
+                share = (t - lengths[leg]) / span if span > 0 else 0.0
+                point = path[leg] + (path[leg + 1] - path[leg]) * share
                 for x0, y0, x1, y1 in [*obstacles, *others]:
                     clear = (point[0] + half[0] <= x0 + 0.03 or point[0] - half[0] >= x1 - 0.03
                              or point[1] + half[1] <= y0 + 0.03
