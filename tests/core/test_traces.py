@@ -78,8 +78,9 @@ def test_elementwise_and_sum(lesson: Lesson) -> None:
     t = notebook_neuron()
     product = t["features"] * t["weights"]
     ops = trace.program.ops
-    assert ops[trace.function_op].code == "torch.sum(features * weights)"
-    assert ops[trace.method_op].code == "(features * weights).sum()"
+    # The lesson keeps the product as ``products`` and sums it both ways.
+    assert ops[trace.function_op].code == "torch.sum(products)"
+    assert ops[trace.method_op].code == "products.sum()"
     assert trace.product.printed == printed(product)
     assert tuple(s.product for s in trace.steps) == printed(product)
     assert tuple(s.a for s in trace.steps) == printed(t["features"])
