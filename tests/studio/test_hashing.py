@@ -138,7 +138,8 @@ def _rewrite(monkeypatch: pytest.MonkeyPatch, suffix: str, old: bytes, new: byte
     monkeypatch.setattr(hashing, "read_source", edited)
 
 
-COMPONENT = "scenes/components/caption_bar.py"
+# Every clip draws its captions with it (code clips directly, story clips through CaptionBar).
+COMPONENT = "scenes/components/caption_band.py"
 
 
 @pytest.mark.parametrize(("old", "new"), [
@@ -159,7 +160,7 @@ def test_comments_docstrings_and_blank_lines_do_not_rehash(
 
 
 @pytest.mark.parametrize(("old", "new"), [
-    (b"buff=0.2", b"buff=0.21"),  # a number that places the bar
+    (b"buff=0.1)", b"buff=0.11)"),  # a number that places the caption's lines
     (b"from scenes", b"import math\nfrom scenes"),  # an import: frames may depend on it
     (b"super().__init__()", b"super().__init__()\n        self.z_index = 0"),
 ], ids=["number", "import", "statement"])
