@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -11,8 +13,8 @@ from manim import (
     Create,
     FadeOut,
     GrowArrow,
+    Mobject,
     MoveAlongPath,
-    Succession,
     VGroup,
     VMobject,
 )
@@ -38,11 +40,15 @@ def _path(points: list[np.ndarray]) -> VMobject:
     return path
 
 
-def travel(scene: Any, moves: list[Any]) -> None:
-    """Values travel one after another (a few at a time would overlap in flight where arrows
-    converge): 1.4 s for one, at most about 3 s for many."""
-    each = 1.4 if len(moves) == 1 else max(0.25, min(0.6, 3.0 / len(moves)))
-    scene.play(Succession(*moves), run_time=each * len(moves))
+def travel(scene: Any, flights: list[tuple[Any, Mobject, Callable[[], list[Any]]]]) -> None:
+    """Values travel one after another, and each cell takes its new value as its value
+    arrives: cause, then effect, one element at a time (tokens waiting on their cells, or
+    landed on them, would print two numbers in one place). About 1.4 s for one value, at most
+    about 3 s for many."""
+    each = 1.4 if len(flights) == 1 else max(0.2, min(0.5, 3.0 / len(flights)))
+    for move, token, land in flights:
+        scene.play(move, run_time=each)
+        scene.play(*land(), FadeOut(token), run_time=max(0.2, each * 0.6))
 
 
 def play(scene: Any, stage: Stage, op: OpRecord) -> None:
@@ -71,20 +77,16 @@ def play(scene: Any, stage: Stage, op: OpRecord) -> None:
     parts_of: list[Any] = list(down)
     scene.play(*(Create(p) for parts in parts_of for p in parts[:-1]),
                *(GrowArrow(parts[-1]) for parts in parts_of), run_time=0.8)
-    tokens = []
-    moves = []
-    for k, parts, text in zip(plan.elements, down, plan.printed, strict=True):
+    flights: list[tuple[Any, Mobject, Callable[[], list[Any]]]] = []
+    for k, parts, text, cell_index in zip(plan.elements, down, plan.printed, plan.cells,
+                                          strict=True):
         token = mono(text, th, th.cell_size, stage.highlight)
         token.move_to(writer.cell(k))
         points = [writer.cell(k).get_center()]
         points += [p.get_end() for p in parts]
-        tokens.append(token)
-        moves.append(MoveAlongPath(token, _path(points)))
-    travel(scene, moves)
-    swaps = []
-    for cell_index, text in zip(plan.cells, plan.printed, strict=True):
-        swaps += change_value(strip.cell(cell_index), text, th)
-    scene.play(*swaps, *(FadeOut(t) for t in tokens), run_time=0.6)
+        flights.append((MoveAlongPath(token, _path(points)), token,
+                        partial(change_value, strip.cell(cell_index), text, th)))
+    travel(scene, flights)
     stage.rekey(writer.ref, plan.writer, stage.facts(plan.writer))
     # 3. Up to every alias that reaches those cells, in the order the trace gives.
     ups = VGroup()
@@ -103,8 +105,7 @@ def _alias(scene: Any, stage: Stage, figure: Figure, ref: TensorRef,
         (s for s in stage.strips.values() if s.facts.buffer == facts.buffer), None)
     assert strip is not None
     arrows = VGroup()
-    tokens = []
-    moves = []
+    flights: list[tuple[Any, Mobject, Callable[[], list[Any]]]] = []
     for k in elements:
         storage_cell = strip.cell(facts.storage_index[k]).box
         start = storage_cell.get_top() + UP * 0.04
@@ -114,15 +115,11 @@ def _alias(scene: Any, stage: Stage, figure: Figure, ref: TensorRef,
         arrows.add(arrow)
         token = mono(facts.printed[k] or "?", th, th.cell_size, stage.highlight)
         token.move_to(storage_cell)
-        tokens.append(token)
-        moves.append(MoveAlongPath(token, _path([storage_cell.get_center(), end,
-                                                 figure.cell(k).get_center()])))
+        flights.append((MoveAlongPath(token, _path([storage_cell.get_center(), end,
+                                                    figure.cell(k).get_center()])), token,
+                        partial(change_value, figure.cell(k), facts.printed[k], th)))
     grown: list[Any] = list(arrows)
     scene.play(*(GrowArrow(a) for a in grown), run_time=0.7)
-    travel(scene, moves)
-    swaps = []
-    for k in elements:
-        swaps += change_value(figure.cell(k), facts.printed[k], th)
-    scene.play(*swaps, *(FadeOut(t) for t in tokens), run_time=0.6)
+    travel(scene, flights)
     stage.rekey(figure.ref, ref, facts)
     return arrows
