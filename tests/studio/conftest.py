@@ -9,7 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -92,52 +92,51 @@ def copy_build(built: Path, dest: Path) -> Path:
     return media
 
 
-@pytest.fixture(scope="session")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A folder with tiny.toml and media/ built from it at the test quality, with a gif.
-
-    Built once per test session even under pytest-xdist: the first worker builds while
-    holding a lock, the others wait and reuse it. Tests copy it before changing anything.
-    """
+def _once(tmp_path_factory: pytest.TempPathFactory, name: str,
+          make: Callable[[Path], subprocess.CompletedProcess[str]]) -> Path:
+    """A folder ``name`` made once per test session even under pytest-xdist: the first worker
+    runs ``make(folder)`` while holding a lock, the others wait and reuse what it made (its
+    return code and output in done.json)."""
     shared = tmp_path_factory.getbasetemp()
     if os.environ.get("PYTEST_XDIST_WORKER"):  # every xdist worker has its own base temp
         shared = shared.parent
-    folder = shared / "studio-built"
-    with open(shared / "studio-built.lock", "a+") as lock:
+    folder = shared / name
+    with open(shared / f"{name}.lock", "a+") as lock:
         fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
         done = folder / "done.json"
         if not done.exists():
             shutil.rmtree(folder, ignore_errors=True)
             folder.mkdir()
-            lesson = write_lesson(folder)
-            result = torchreel("render", "--lesson", str(lesson), "--media",
-                               str(folder / "media"), "--quality", "test", "--gif")
+            result = make(folder)
             done.write_text(json.dumps({"returncode": result.returncode,
                                         "stdout": result.stdout, "stderr": result.stderr}))
-    yield folder
+    return folder
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A folder with tiny.toml and media/ built from it at the test quality, with a gif.
+
+    Built once per test session (see :func:`_once`). Tests copy it before changing anything.
+    """
+    def make(folder: Path) -> subprocess.CompletedProcess[str]:
+        lesson = write_lesson(folder)
+        return torchreel("render", "--lesson", str(lesson), "--media", str(folder / "media"),
+                         "--quality", "test", "--gif")
+
+    yield _once(tmp_path_factory, "studio-built", make)
 
 
 @pytest.fixture(scope="session")
 def built_webm(built: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """``built`` with its first clip (alpha) rendered again with ``--webm`` (WebM is opt-in):
     alpha has a WebM, beta has none. Built once per session, like ``built``."""
-    shared = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        shared = shared.parent
-    folder = shared / "studio-built-webm"
-    with open(shared / "studio-built-webm.lock", "a+") as lock:
-        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
-        done = folder / "done.json"
-        if not done.exists():
-            shutil.rmtree(folder, ignore_errors=True)
-            folder.mkdir()
-            copy_build(built, folder)
-            result = torchreel("render", "alpha", "--lesson", str(folder / "tiny.toml"),
-                               "--media", str(folder / "media"), "--quality", "test", "--gif",
-                               "--webm")
-            done.write_text(json.dumps({"returncode": result.returncode,
-                                        "stdout": result.stdout, "stderr": result.stderr}))
-    yield folder
+    def make(folder: Path) -> subprocess.CompletedProcess[str]:
+        copy_build(built, folder)
+        return torchreel("render", "alpha", "--lesson", str(folder / "tiny.toml"), "--media",
+                         str(folder / "media"), "--quality", "test", "--gif", "--webm")
+
+    yield _once(tmp_path_factory, "studio-built-webm", make)
 
 
 @pytest.fixture()
