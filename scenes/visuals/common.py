@@ -210,13 +210,15 @@ def _along(points: Sequence[np.ndarray]) -> VMobject:
 
 
 def fly(scene: Any, stage: Stage, movers: Sequence[tuple[Mobject, np.ndarray]],
-        away: Sequence[TensorRef] = ()) -> None:
+        away: Sequence[TensorRef] = (), labels: Sequence[Mobject] = ()) -> None:
     """Cells travel to their targets one at a time, each on a path that crosses no waiting,
     placed or other cell (:func:`plan_moves`); figures in ``away`` are not obstacles (the
-    cells leave the one and make the other)."""
+    cells leave the one and make the other), but ``labels`` are (a name and badge that stay
+    on screen while the cells leave)."""
     if not movers:
         return
     others = [box_of(f) for ref, f in stage.figures.items() if ref not in away]
+    others += [box_of(m) for m in labels]
     first = movers[0][0]
     half = np.array([first.width / 2, first.height / 2, 0.0])
     order, paths = plan_moves([c.get_center() for c, _ in movers], [t for _, t in movers],
@@ -283,7 +285,10 @@ def adopt(scene: Any, stage: Stage, op: OpRecord, source: Figure, out_facts: Ten
     if departures:
         scene.play(*departures, run_time=0.4)
     movers = [(c, targets[k]) for k, c in enumerate(cells) if c is not None]
-    fly(scene, stage, movers, away=[source.ref, out.ref])
+    # The input's name and badges stay where they are (dimmed copy) while its cells leave.
+    staying = ([left_behind.name_label, left_behind.badge, *left_behind.header_extra]
+               if left_behind is not None else [])
+    fly(scene, stage, movers, away=[source.ref, out.ref], labels=staying)
     arrivals: Any = VGroup(out.name_label, out.badge, *extra)  # type: ignore[arg-type]
     scene.play(FadeIn(arrivals), run_time=0.5)
     # Stride-0 repeats slide out of the cell they repeat, now in its new place.
