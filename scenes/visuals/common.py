@@ -35,6 +35,7 @@ __all__ = [
     "drop_in",
     "fly",
     "order_text",
+    "polyline",
     "rearrange",
     "settle",
     "show_figure",
@@ -203,7 +204,8 @@ def plan_moves(starts: Sequence[np.ndarray], targets: Sequence[np.ndarray], half
     return chosen[1], chosen[2]
 
 
-def _along(points: Sequence[np.ndarray]) -> VMobject:
+def polyline(points: Sequence[np.ndarray]) -> VMobject:
+    """A path through ``points`` with sharp corners, for MoveAlongPath."""
     path = VMobject()
     path.set_points_as_corners(list(points))
     return path
@@ -224,7 +226,7 @@ def fly(scene: Any, stage: Stage, movers: Sequence[tuple[Mobject, np.ndarray]],
     order, paths = plan_moves([c.get_center() for c, _ in movers], [t for _, t in movers],
                               half, others)
     each = min(0.5, max(0.15, 3.5 / len(movers)))
-    moves = [MoveAlongPath(movers[i][0], _along(paths[i]), run_time=each) for i in order]
+    moves = [MoveAlongPath(movers[i][0], polyline(paths[i]), run_time=each) for i in order]
     scene.play(Succession(*moves), run_time=each * len(moves))
 
 

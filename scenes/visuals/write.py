@@ -6,7 +6,6 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-import numpy as np
 from manim import (
     UP,
     Arrow,
@@ -16,14 +15,13 @@ from manim import (
     Mobject,
     MoveAlongPath,
     VGroup,
-    VMobject,
 )
 
 from core.model import OpRecord, TensorRef, Write
 from scenes.components.storage_strip import change_value
 from scenes.components.text import mono
 from scenes.stage import Figure, Stage
-from scenes.visuals.common import bring, rearrange, transient
+from scenes.visuals.common import bring, polyline, rearrange, transient
 
 __all__ = ["play", "previous"]
 
@@ -32,12 +30,6 @@ def previous(stage: Stage, ref: TensorRef) -> TensorRef:
     """The version of ``ref``'s name just before ``ref`` (what the screen shows before a write)."""
     older = [t.ref for t in stage.trace.tensors if t.name == ref.name and t.version < ref.version]
     return max(older, key=lambda r: r.version) if older else ref
-
-
-def _path(points: list[np.ndarray]) -> VMobject:
-    path = VMobject()
-    path.set_points_as_corners(points)
-    return path
 
 
 def travel(scene: Any, flights: list[tuple[Any, Mobject, Callable[[], list[Any]]]]) -> None:
@@ -84,7 +76,7 @@ def play(scene: Any, stage: Stage, op: OpRecord) -> None:
         token.move_to(writer.cell(k))
         points = [writer.cell(k).get_center()]
         points += [p.get_end() for p in parts]
-        flights.append((MoveAlongPath(token, _path(points)), token,
+        flights.append((MoveAlongPath(token, polyline(points)), token,
                         partial(change_value, strip.cell(cell_index), text, th)))
     travel(scene, flights)
     stage.rekey(writer.ref, plan.writer, stage.facts(plan.writer))
@@ -115,7 +107,7 @@ def _alias(scene: Any, stage: Stage, figure: Figure, ref: TensorRef,
         arrows.add(arrow)
         token = mono(facts.printed[k] or "?", th, th.cell_size, stage.highlight)
         token.move_to(storage_cell)
-        flights.append((MoveAlongPath(token, _path([storage_cell.get_center(), end,
+        flights.append((MoveAlongPath(token, polyline([storage_cell.get_center(), end,
                                                     figure.cell(k).get_center()])), token,
                         partial(change_value, figure.cell(k), facts.printed[k], th)))
     grown: list[Any] = list(arrows)
