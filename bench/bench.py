@@ -15,6 +15,8 @@ of ``--repeat`` runs. Sections (``--sections``, default all but frames):
   noop    a no-op rebuild vs a bare Python start (wall seconds: there is no work to measure)
   jobs    a cold build of six clips with --jobs 2 vs --jobs 1 (wall seconds; with the load
           average, and the CPU-s over wall seconds each build kept busy)
+  x264    the clip's first 600 distinct frames at 1080p encoded with x264's veryfast
+          preset as it comes and with the options studio.encode uses: CPU-s, size, PSNR
   frames  PathReplayCamera vs Manim's Camera, every default clip, every frame byte for byte
   cluster bench/cluster.py (issue 12)
 """
@@ -150,8 +152,9 @@ def timed(self):
     original(self)
     cpu.append(time.thread_time() - start)
 
-def every_frame(self, rgba, run, index):
-    # Before held frames: every frame time encoded (the comparison, not the product).
+def every_frame(self, rgba, run, rows, index):
+    # Before held frames: every frame time encoded, each converted whole (the comparison,
+    # not the product).
     frame = encode.av.VideoFrame.from_ndarray(rgba[:, :, :4], format="rgba")
     yuv = frame.reformat(format="yuv420p")
     for k in range(run):
@@ -209,6 +212,100 @@ print(json.dumps({{"cpu": cpu[0], "x264": by_codec["mp4"], "vp9": by_codec["webm
                   "mp4": (stage / f"{clip}.mp4").stat().st_size,
                   "webm": (stage / f"{clip}.webm").stat().st_size}}))
 """
+
+
+X264 = """
+import json, sys, time
+sys.path.insert(0, {root!r})
+from fractions import Fraction
+import av, numpy as np
+from manim import tempconfig
+from manim.renderer.cairo_renderer import CairoRenderer
+from core.lesson import load_lesson
+from core.trace import trace_clip
+from scenes.fastcairo import PathReplayCamera
+from scenes.registry import scene_class
+from scenes.theme import THEMES
+from studio.encode import X264_OPTIONS
+from studio.render import _writer_class
+from studio.yuv import YuvFrames, changed_rows
+
+lesson = load_lesson(None)
+spec = lesson.clip({clip!r})
+trace = trace_clip(lesson, {clip!r})
+frames, last = [], [None]
+convert = YuvFrames(1920, 1080)
+
+class Enough(Exception):
+    pass
+
+def sink(pixels, repeat):
+    rows = None if last[0] is None else changed_rows(last[0], pixels)
+    if last[0] is not None and rows is None:
+        return
+    last[0] = pixels.copy()
+    frames.append(convert.frame(pixels, rows).to_ndarray())
+    if len(frames) == {count}:
+        raise Enough
+
+try:
+    with tempconfig({{"pixel_width": 1920, "pixel_height": 1080, "frame_rate": 60,
+                     "disable_caching": True, "write_to_movie": True, "save_sections": False,
+                     "preview": False, "verbosity": "ERROR", "progress_bar": "none",
+                     "media_dir": {media!r}}}):
+        renderer = CairoRenderer(file_writer_class=_writer_class(sink),
+                                 camera_class=PathReplayCamera)
+        scene_class(spec.kind)(trace=trace, theme=THEMES["dark"], renderer=renderer,
+                               random_seed=spec.seed).render()
+except Enough:
+    pass
+
+def encode(options, path):
+    out = av.open(path, "w", format="mp4")
+    stream = out.add_stream("libx264", rate=60)
+    stream.width, stream.height, stream.pix_fmt = 1920, 1080, "yuv420p"
+    stream.time_base = Fraction(1, 60)
+    stream.codec_context.thread_count = 1
+    stream.options = options
+    start = time.process_time()
+    for index, planes in enumerate(frames):
+        frame = av.VideoFrame.from_ndarray(planes, format="yuv420p")
+        frame.pts = index
+        for packet in stream.encode(frame):
+            out.mux(packet)
+    for packet in stream.encode(None):
+        out.mux(packet)
+    out.close()
+    cpu = time.process_time() - start
+    errors = []
+    with av.open(path) as back:
+        for index, frame in enumerate(back.decode(video=0)):
+            diff = frame.to_ndarray(format="yuv420p").astype(np.float64) - frames[index]
+            errors.append(float(np.mean(diff ** 2)))
+    psnr = float(np.mean([10 * np.log10(255 ** 2 / max(e, 1e-9)) for e in errors]))
+    import os
+    return {{"cpu": cpu, "size": os.path.getsize(path), "psnr": psnr}}
+
+preset = {{k: v for k, v in X264_OPTIONS.items() if k != "x264-params"}}
+print(json.dumps({{"frames": len(frames),
+                  "preset": encode(preset, {media!r} + "/preset.mp4"),
+                  "ours": encode(X264_OPTIONS, {media!r} + "/ours.mp4")}}))
+"""
+
+
+def section_x264(work: Path, clip: str, repeat: int, report: list[str]) -> None:
+    media = work / "x264"
+    media.mkdir()
+    runs = [json.loads(run([sys.executable, "-c", X264.format(
+        root=str(ROOT), clip=clip, count=600, media=str(media))])[2].splitlines()[-1])
+        for _ in range(repeat)]
+    preset = min((r["preset"] for r in runs), key=lambda r: float(r["cpu"]))
+    ours = min((r["ours"] for r in runs), key=lambda r: float(r["cpu"]))
+    report.append(f"  x264 on {runs[0]['frames']} distinct frames of {clip} at 1080p: veryfast "
+                  f"{preset['cpu']:5.1f} CPU-s, {preset['size'] // 1024} KiB, PSNR "
+                  f"{preset['psnr']:4.1f} dB; studio.encode's options {ours['cpu']:5.1f} CPU-s "
+                  f"({preset['cpu'] / ours['cpu']:4.2f}x less), {ours['size'] // 1024} KiB, "
+                  f"PSNR {ours['psnr']:4.1f} dB")
 
 
 def section_held(work: Path, clip: str, quality: str, repeat: int, report: list[str]) -> None:
@@ -381,8 +478,9 @@ def section_frames(work: Path, qualities: list[str], report: list[str]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sections", default="manim,held,watch,noop,jobs,cluster",
-                        help="comma-separated: manim,held,watch,noop,jobs,frames,cluster")
+    parser.add_argument("--sections", default="manim,held,x264,watch,noop,jobs,cluster",
+                        help="comma-separated: manim,held,x264,watch,noop,jobs,frames,"
+                             "cluster")
     parser.add_argument("--clip", default="view", help="the default lesson's clip to measure")
     parser.add_argument("--repeat", type=int, default=1, help="runs per figure; the minimum")
     parser.add_argument("--frames-quality", default="low", help="low, high or low,high")
@@ -398,6 +496,8 @@ def main() -> None:
             section_manim(work, args.clip, args.repeat, report)
         if "held" in sections:
             section_held(work, args.clip, "low", args.repeat, report)
+        if "x264" in sections:
+            section_x264(work, args.clip, args.repeat, report)
         if "watch" in sections or "noop" in sections:
             media = section_watch(work, args.clip, report) if "watch" in sections else None
             if "noop" in sections:
