@@ -17,7 +17,8 @@ of ``--repeat`` runs. Sections (``--sections``, default all but frames):
           average, and the CPU-s over wall seconds each build kept busy)
   x264    the clip's first 600 distinct frames at 1080p encoded with x264's veryfast
           preset as it comes and with the options studio.encode uses: CPU-s, size, PSNR
-  frames  PathReplayCamera vs Manim's Camera, every default clip, every frame byte for byte
+  frames  StillLayerRenderer and PathReplayCamera vs Manim's CairoRenderer and Camera, every
+          default clip, every frame byte for byte
   cluster bench/cluster.py (issue 12)
 """
 
@@ -191,7 +192,7 @@ def timing(owner, name, part):
     setattr(owner, name, timed_call)
 
 import scenes.fastcairo, studio.storyboard
-timing(scenes.fastcairo.PathReplayCamera, "capture_mobjects", "draw")
+timing(scenes.fastcairo.StillLayerRenderer, "update_frame", "draw")
 timing(studio.storyboard, "contact_sheet", "storyboard")
 if every:
     encode.Encoders._encode_run = every_frame
@@ -427,7 +428,7 @@ from manim import Camera, tempconfig
 from manim.renderer.cairo_renderer import CairoRenderer
 from core.lesson import load_lesson
 from core.trace import trace_clip
-from scenes.fastcairo import PathReplayCamera
+from scenes.fastcairo import StillLayerRenderer, PathReplayCamera
 from scenes.registry import scene_class
 from scenes.theme import THEMES
 from studio.render import _writer_class
@@ -436,7 +437,8 @@ lesson = load_lesson(None)
 spec = lesson.clip({clip!r})
 trace = trace_clip(lesson, {clip!r})
 out = {{}}
-for camera in (PathReplayCamera, Camera):
+for renderer_class, camera in ((StillLayerRenderer, PathReplayCamera),
+                              (CairoRenderer, Camera)):
     digest = hashlib.sha256()
     count = [0]
     def sink(pixels, repeat):
@@ -446,7 +448,7 @@ for camera in (PathReplayCamera, Camera):
                      "disable_caching": True, "write_to_movie": True, "save_sections": False,
                      "preview": False, "verbosity": "ERROR", "progress_bar": "none",
                      "media_dir": {media!r}}}):
-        renderer = CairoRenderer(file_writer_class=_writer_class(sink), camera_class=camera)
+        renderer = renderer_class(file_writer_class=_writer_class(sink), camera_class=camera)
         scene_class(spec.kind)(trace=trace, theme=THEMES["dark"], renderer=renderer,
                                random_seed=spec.seed).render()
     out[camera.__name__] = [digest.hexdigest(), count[0]]
@@ -471,8 +473,9 @@ def section_frames(work: Path, qualities: list[str], report: list[str]) -> None:
             frames += found["Camera"][1]
             if not same[-1]:
                 report.append(f"  FRAMES DIFFER: {clip} at {quality}")
-        report.append(f"  PathReplayCamera vs Manim's Camera at {quality}: {sum(same)} of "
-                      f"{len(clips)} default clips byte-identical ({frames} frames)")
+        report.append(f"  StillLayerRenderer and PathReplayCamera vs Manim's renderer and camera "
+                      f"at {quality}: {sum(same)} of {len(clips)} default clips byte-identical "
+                      f"({frames} frames)")
 
 
 def main() -> None:

@@ -1,14 +1,19 @@
-"""A Manim camera that replays the cairo path of points it has already drawn."""
+"""A Manim camera that replays the cairo paths it has already built, and a renderer that draws
+a play's still mobjects once."""
 
 from __future__ import annotations
 
+import math
 from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Any, Self
 
 import cairo
+import numpy as np
 from manim import Camera, VMobject
+from manim.renderer.cairo_renderer import CairoRenderer
 
-__all__ = ["PathReplayCamera"]
+__all__ = ["PathReplayCamera", "StillLayerRenderer"]
 
 # What Manim's path for a vmobject depends on: its points (bit for bit), the context's matrix,
 # and the two VMobject settings its subpath splitting reads.
@@ -63,3 +68,194 @@ class PathReplayCamera(Camera):
             self._paths.popitem(last=False)
         self.built += 1
         return self
+
+
+class StillLayerRenderer(CairoRenderer):
+    """Draws exactly what :class:`~manim.renderer.cairo_renderer.CairoRenderer` draws, drawing
+    the still mobjects of a play once instead of every frame.
+
+    Each frame Manim draws every mobject from the first animated one on, in drawing order: the
+    still ones above it too, since an animated mobject may pass under them. In the default clips
+    two thirds of the mobjects drawn per frame were such still ones. Here, once per play, they
+    are drawn onto a copy of Manim's still image (``before``), giving ``full``. A frame is
+    ``full`` outside the rectangle its animated mobjects can touch (their points' box, grown by
+    how far a stroke, a miter and antialiasing reach): no animated mobject touches a pixel
+    there, so Manim draws ``full`` there too. Inside the rectangle the frame is what Manim draws:
+    ``before``, then every mobject it draws, in its order, that can touch the rectangle (on a
+    scratch frame, unclipped: a cairo clip changes antialiasing). Frames are byte-identical to
+    Manim's (tests/scenes/test_fastcairo.py; every default clip: bench/bench.py --sections
+    frames).
+
+    "Still" is what Manim's own still image rests on: no animation of the play animates it (or
+    its family), it has no updater and is not in the foreground. Plays with anything but plain
+    vector mobjects (images, background-image fills), or with nothing still above an animated
+    mobject, are drawn as Manim draws them.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._plan: _Plan | None = None
+        self._planned_for: Any = None
+        self._scratch: Any = None
+        self.layered = 0  # frames drawn on the still layer, for the tests
+
+    def save_static_frame_data(self, scene: Any, static_mobjects: Any) -> Any:
+        self._plan, self._planned_for = None, None
+        return super().save_static_frame_data(scene, static_mobjects)
+
+    def update_frame(self, scene: Any, mobjects: Any = None, include_submobjects: bool = True,
+                     ignore_skipping: bool = True, **kwargs: Any) -> None:
+        if self.skip_animations and not ignore_skipping:
+            return
+        plan = None
+        # Only the frames of a play: its moving mobjects, as Scene.play_internal passes them.
+        if (mobjects and include_submobjects and not kwargs
+                and mobjects is getattr(scene, "moving_mobjects", None)):
+            if self._planned_for is not mobjects:
+                self._plan, self._planned_for = self._make_plan(scene, mobjects), mobjects
+            plan = self._plan
+        # Manim's own extraction, every frame: a mobject may gain submobjects mid-play.
+        drawn = [] if plan is None else self.camera.get_mobjects_to_display(mobjects)
+        if plan is None or not _plain(drawn):
+            super().update_frame(scene, mobjects, include_submobjects, ignore_skipping,
+                                 **kwargs)
+            return
+        self._draw(plan, drawn)
+
+    def _make_plan(self, scene: Any, mobjects: Any) -> _Plan | None:
+        camera: Any = self.camera
+        drawn = camera.get_mobjects_to_display(mobjects)
+        if not _plain(drawn):
+            return None
+        animated = _animated(scene)
+        still = [m for m in drawn if id(m) not in animated]
+        if not still:
+            return None
+        before = self.static_image if self.static_image is not None else camera.background
+        camera.set_frame_to_background(before)
+        ctx = camera.get_cairo_context(camera.pixel_array)
+        for mobject in still:
+            camera.display_vectorized(mobject, ctx)
+        matrix = ctx.get_matrix()
+        scale = camera.cairo_line_width_multiple * abs(matrix.xx)
+        size = (camera.pixel_width, camera.pixel_height)
+        return _Plan(still=still, boxes={id(m): _box(m, matrix, scale, size) for m in still},
+                     before=before, full=camera.pixel_array.copy(),
+                     scratch=self._scratch_like(before), dirty=None, matrix=matrix, scale=scale,
+                     size=size)
+
+    def _scratch_like(self, before: Any) -> Any:
+        """One scratch frame for every play (the camera keeps a cairo context per array)."""
+        if self._scratch is None or self._scratch.shape != before.shape:
+            self._scratch = np.empty_like(before)
+        np.copyto(self._scratch, before)
+        return self._scratch
+
+    def _draw(self, plan: _Plan, drawn: list[Any]) -> None:
+        camera: Any = self.camera
+        pixels = camera.pixel_array
+        np.copyto(pixels, plan.full)
+        # Anything not still when the play began counts as moving.
+        boxes = {id(m): _box(m, plan.matrix, plan.scale, plan.size) for m in drawn
+                 if id(m) not in plan.boxes}
+        rectangle = _union(b for b in boxes.values() if b is not None)
+        if rectangle is None:
+            return
+        x0, y0, x1, y1 = rectangle
+        # The scratch frame holds ``before`` again, then gets what Manim draws that can touch
+        # the rectangle, in Manim's order.
+        scratch = plan.scratch
+        if plan.dirty is not None:
+            dx0, dy0, dx1, dy1 = plan.dirty
+            scratch[dy0:dy1, dx0:dx1] = plan.before[dy0:dy1, dx0:dx1]
+        ctx = camera.get_cairo_context(scratch)
+        touched = []
+        for mobject in drawn:
+            box = plan.boxes.get(id(mobject), ()) or boxes.get(id(mobject))
+            if id(mobject) in plan.boxes and (box is None or box[0] >= x1 or box[2] <= x0
+                                              or box[1] >= y1 or box[3] <= y0):
+                continue  # a still mobject outside the rectangle: already in ``full``
+            camera.display_vectorized(mobject, ctx)
+            if box:
+                touched.append(box)
+        plan.dirty = _union(touched)
+        pixels[y0:y1, x0:x1] = scratch[y0:y1, x0:x1]
+        self.layered += 1
+
+
+def _union(boxes: Any) -> tuple[int, int, int, int] | None:
+    found = list(boxes)
+    if not found:
+        return None
+    return (min(b[0] for b in found), min(b[1] for b in found),
+            max(b[2] for b in found), max(b[3] for b in found))
+
+
+@dataclass(slots=True)
+class _Plan:
+    still: list[Any]  # the still mobjects Manim draws every frame (kept: their ids are keys)
+    boxes: dict[int, tuple[int, int, int, int] | None]  # their pixel boxes, by id
+    before: Any  # Manim's still image: the still mobjects below the first animated one
+    full: Any  # that image with every still mobject drawn
+    scratch: Any  # ``before`` with what the last frame drew over it, inside ``dirty``
+    dirty: tuple[int, int, int, int] | None  # where scratch differs from before
+    matrix: Any  # the cairo context's scene-to-pixel matrix
+    scale: float  # pixels per unit of stroke width
+    size: tuple[int, int]
+
+
+def _plain(mobjects: list[Any]) -> bool:
+    """Whether every mobject is a vector mobject without a background image."""
+    return all(isinstance(m, VMobject) and not m.get_background_image() for m in mobjects)
+
+
+def _animated(scene: Any) -> set[int]:
+    """Ids of every mobject a play may change: what its animations (nested ones too) animate,
+    what has updaters, the foreground mobjects; with their families, as Manim judges them."""
+    from manim.animation.composition import AnimationGroup
+
+    found: set[int] = set()
+
+    def add(mobject: Any) -> None:
+        found.update(id(m) for m in mobject.get_family())
+
+    def visit(animations: Any) -> None:
+        for animation in animations:
+            add(animation.mobject)
+            if isinstance(animation, AnimationGroup):
+                visit(animation.animations)
+
+    visit(scene.animations or ())
+    for mobject in scene.get_mobject_family_members():
+        if mobject.updaters:
+            add(mobject)
+    for mobject in scene.foreground_mobjects:
+        add(mobject)
+    return found
+
+
+def _box(mobject: Any, matrix: Any, scale: float, size: tuple[int, int]
+         ) -> tuple[int, int, int, int] | None:
+    """The pixels a vector mobject can touch, as a box clamped to the frame (None: none).
+
+    Its points' box (a Bézier curve stays inside its control points' hull), grown by five
+    stroke widths (a miter reaches at most half the miter limit of 10 widths from its corner)
+    and two pixels of antialiasing.
+    """
+    points = mobject.points
+    if len(points) == 0:
+        return None
+    low, high = points[:, :2].min(axis=0), points[:, :2].max(axis=0)
+    xs = (matrix.xx * low[0] + matrix.xy * low[1] + matrix.x0,
+          matrix.xx * high[0] + matrix.xy * high[1] + matrix.x0)
+    ys = (matrix.yx * low[0] + matrix.yy * low[1] + matrix.y0,
+          matrix.yx * high[0] + matrix.yy * high[1] + matrix.y0)
+    width = max(mobject.get_stroke_width(), mobject.get_stroke_width(background=True))
+    pad = 5 * width * scale + 2
+    x0 = max(0, math.floor(min(xs) - pad))
+    y0 = max(0, math.floor(min(ys) - pad))
+    x1 = min(size[0], math.ceil(max(xs) + pad))
+    y1 = min(size[1], math.ceil(max(ys) + pad))
+    if x0 >= x1 or y0 >= y1:
+        return None
+    return x0, y0, x1, y1

@@ -107,10 +107,9 @@ def _writer_class(sink: Any) -> type[Any]:
 def _render(job: RenderJob, progress: Callable[[str, int], None] | None
             ) -> tuple[dict[str, Any], str]:
     from manim import tempconfig
-    from manim.renderer.cairo_renderer import CairoRenderer
 
     from core.trace import trace_from_json
-    from scenes.fastcairo import PathReplayCamera
+    from scenes.fastcairo import PathReplayCamera, StillLayerRenderer
     from scenes.registry import scene_class
     from scenes.theme import THEMES
     from studio.captions import chapters, chapters_text, srt_text, vtt_text
@@ -148,8 +147,8 @@ def _render(job: RenderJob, progress: Callable[[str, int], None] | None
         }
         trace = trace_from_json(job.trace_json)
         with tempconfig(options):
-            renderer = CairoRenderer(file_writer_class=_writer_class(sink),
-                                     camera_class=PathReplayCamera)
+            renderer = StillLayerRenderer(file_writer_class=_writer_class(sink),
+                                          camera_class=PathReplayCamera)
             scene = scene_class(job.kind)(trace=trace, theme=THEMES[job.theme],
                                           renderer=renderer, random_seed=job.seed)
             scene.storyboard_dir = str(scratch / "steps")

@@ -1,4 +1,5 @@
-"""PathReplayCamera draws every frame byte for byte as Manim's own Camera does."""
+"""PathReplayCamera and StillLayerRenderer draw every frame byte for byte as Manim's own Camera and
+renderer do."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 import pytest
 from manim import (
     DOWN,
+    LEFT,
     RIGHT,
     UP,
     Camera,
@@ -18,6 +20,7 @@ from manim import (
     Scene,
     Square,
     Text,
+    Triangle,
     VGroup,
     tempconfig,
 )
@@ -25,19 +28,25 @@ from manim.renderer.cairo_renderer import CairoRenderer
 
 from core.lesson import load_lesson
 from core.trace import trace_clip
-from scenes.fastcairo import PathReplayCamera
+from scenes.fastcairo import PathReplayCamera, StillLayerRenderer
 from scenes.registry import scene_class
 from scenes.theme import THEMES
 from studio.render import _writer_class
 
 
 class Moves(Scene):
-    """Still text, text that fades and moves, shapes that transform, a wait."""
+    """Still text, text that fades and moves, shapes that transform, a wait; still shapes drawn
+    above the moving ones (thick miter-joined strokes, half transparent) that they pass under."""
 
     def construct(self) -> None:
         words = Text("y = x.view(3, 2)", font_size=30).to_edge(UP)
         self.add(words)
         square = Square().shift(DOWN)
+        self.add(square)
+        above = VGroup(Triangle(stroke_width=14).scale(0.6).shift(DOWN + 0.5 * RIGHT),
+                       Square(fill_opacity=0.5, stroke_width=3).scale(0.3).to_edge(DOWN),
+                       Text("still", font_size=24).to_corner(UP + RIGHT))
+        self.add(above)
         self.play(FadeIn(square), words.animate.shift(RIGHT), run_time=0.4)
         self.wait(0.2)
         circle = Circle(color="#e69f00").shift(DOWN + RIGHT)
@@ -47,7 +56,30 @@ class Moves(Scene):
         self.wait(0.2)
 
 
-def _frames(make: Any, camera: type[Camera], quality: dict[str, Any]) -> list[str]:
+class Grows(Scene):
+    """A group that gains a shape mid-play (by an updater) under a still label drawn above it,
+    and a play whose only animated mobject leaves the frame."""
+
+    def construct(self) -> None:
+        group = VGroup(Circle(radius=0.5).shift(LEFT))
+        self.add(group)
+        self.add(Text("above", font_size=40).shift(0.2 * DOWN))
+        added: list[Any] = []
+
+        def grow(mobject: Any, dt: float) -> None:
+            if dt and not added:
+                added.append(Square(side_length=1.5, fill_opacity=0.6, color="#e69f00"))
+                mobject.add(added[0])
+            mobject.shift(0.05 * RIGHT)
+
+        group.add_updater(grow)
+        self.wait(0.4)
+        group.clear_updaters()
+        self.play(group.animate.shift(12 * RIGHT), run_time=0.4)
+
+
+def _frames(make: Any, camera: type[Camera], quality: dict[str, Any],
+            renderer_class: type[CairoRenderer] = CairoRenderer) -> list[str]:
     hashes: list[str] = []
 
     def sink(pixels: Any, repeat: int) -> None:
@@ -57,11 +89,13 @@ def _frames(make: Any, camera: type[Camera], quality: dict[str, Any]) -> list[st
                "save_sections": False, "preview": False, "verbosity": "ERROR",
                "progress_bar": "none", "renderer": "cairo"}
     with tempconfig(options):
-        renderer = CairoRenderer(file_writer_class=_writer_class(sink), camera_class=camera)
+        renderer = renderer_class(file_writer_class=_writer_class(sink), camera_class=camera)
         scene = make(renderer)
         scene.render()
         if isinstance(renderer.camera, PathReplayCamera):
             assert renderer.camera.replayed > 0  # the test must exercise replaying
+        if isinstance(renderer, StillLayerRenderer):
+            assert renderer.layered > 0  # and the still layer
     return hashes
 
 
@@ -72,10 +106,17 @@ HIGH = {"pixel_width": 1920, "pixel_height": 1080, "frame_rate": 60}
 @pytest.mark.parametrize("quality", [LOW], ids=["low"])
 def test_a_short_scene_is_pixel_identical(quality: dict[str, Any], tmp_path: Any) -> None:
     quality = {**quality, "media_dir": str(tmp_path)}
-    ours = _frames(lambda r: Moves(renderer=r), PathReplayCamera, quality)
+    ours = _frames(lambda r: Moves(renderer=r), PathReplayCamera, quality, StillLayerRenderer)
     manims = _frames(lambda r: Moves(renderer=r), Camera, quality)
     assert len(ours) == len(manims) > 20
     assert ours == manims
+
+
+def test_a_growing_group_under_a_still_label_is_pixel_identical(tmp_path: Any) -> None:
+    quality = {**LOW, "media_dir": str(tmp_path)}
+    ours = _frames(lambda r: Grows(renderer=r), PathReplayCamera, quality, StillLayerRenderer)
+    assert ours == _frames(lambda r: Grows(renderer=r), Camera, quality)
+    assert len(set(ours)) > 8  # the frames move
 
 
 # Every default clip at low and high is compared by the benchmark (bench/bench.py --frames);
@@ -95,4 +136,5 @@ def test_a_default_clip_is_pixel_identical(clip: str, quality: dict[str, Any],
                                                renderer=renderer, random_seed=spec.seed)
         return scene
 
-    assert _frames(make, PathReplayCamera, quality) == _frames(make, Camera, quality)
+    assert (_frames(make, PathReplayCamera, quality, StillLayerRenderer)
+            == _frames(make, Camera, quality))
