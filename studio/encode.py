@@ -20,10 +20,10 @@ __all__ = ["AUDIO_CODECS", "GIF_MAX_FPS", "GIF_MAX_WIDTH", "Encoders", "add_audi
 GIF_MAX_FPS = 10
 GIF_MAX_WIDTH = 480
 # x264: veryfast, tuned for animation, with the cheapest motion search (diamond, one
-# sub-pixel pass) and one reference frame. On 600 frames of `view` at 1080p that cut x264's
-# CPU by about a quarter for a file 2.5% larger at the same quality (PSNR 50.6 dB against
-# 50.7 dB): the clips are flat colour that moves by whole cells, where a finer search finds
-# little more (bench/bench.py, section x264).
+# sub-pixel pass) and one reference frame. On 600 frames of `view` at 1080p that took 1.19x
+# to 1.35x less of x264's CPU (runs differ) for a file 2.5% larger at the same quality (PSNR
+# 50.6 dB against 50.7): the clips are flat colour that moves by whole cells, where a finer
+# search finds little more (bench/bench.py --sections x264).
 X264_OPTIONS = {"crf": "20", "preset": "veryfast", "tune": "animation",
                 "x264-params": "me=dia:subme=1:ref=1"}
 
