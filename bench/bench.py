@@ -215,25 +215,40 @@ print(json.dumps({{"cpu": cpu[0], "x264": by_codec["mp4"], "vp9": by_codec["webm
 """
 
 
-X264 = """
-import json, sys, time
+# A default clip rendered in a child process, each frame handed to sink(pixels, repeat).
+SCENE = """
+import sys
 sys.path.insert(0, {root!r})
-from fractions import Fraction
-import av, numpy as np
-from manim import tempconfig
+from manim import Camera, tempconfig
 from manim.renderer.cairo_renderer import CairoRenderer
 from core.lesson import load_lesson
 from core.trace import trace_clip
-from scenes.fastcairo import PathReplayCamera
+from scenes.fastcairo import PathReplayCamera, StillLayerRenderer
 from scenes.registry import scene_class
 from scenes.theme import THEMES
-from studio.encode import X264_OPTIONS
 from studio.render import _writer_class
+
+def render(clip, sink, width, height, fps, media, renderer_class=StillLayerRenderer,
+           camera=PathReplayCamera):
+    lesson = load_lesson(None)
+    spec = lesson.clip(clip)
+    trace = trace_clip(lesson, clip)
+    with tempconfig({{"pixel_width": width, "pixel_height": height, "frame_rate": fps,
+                     "disable_caching": True, "write_to_movie": True, "save_sections": False,
+                     "preview": False, "verbosity": "ERROR", "progress_bar": "none",
+                     "media_dir": media}}):
+        renderer = renderer_class(file_writer_class=_writer_class(sink), camera_class=camera)
+        scene_class(spec.kind)(trace=trace, theme=THEMES["dark"], renderer=renderer,
+                               random_seed=spec.seed).render()
+"""
+
+X264 = SCENE + """
+import json, os, time
+from fractions import Fraction
+import av, numpy as np
+from studio.encode import X264_OPTIONS
 from studio.yuv import YuvFrames, changed_rows
 
-lesson = load_lesson(None)
-spec = lesson.clip({clip!r})
-trace = trace_clip(lesson, {clip!r})
 frames, last = [], [None]
 convert = YuvFrames(1920, 1080)
 
@@ -250,17 +265,9 @@ def sink(pixels, repeat):
         raise Enough
 
 try:
-    with tempconfig({{"pixel_width": 1920, "pixel_height": 1080, "frame_rate": 60,
-                     "disable_caching": True, "write_to_movie": True, "save_sections": False,
-                     "preview": False, "verbosity": "ERROR", "progress_bar": "none",
-                     "media_dir": {media!r}}}):
-        renderer = CairoRenderer(file_writer_class=_writer_class(sink),
-                                 camera_class=PathReplayCamera)
-        scene_class(spec.kind)(trace=trace, theme=THEMES["dark"], renderer=renderer,
-                               random_seed=spec.seed).render()
+    render({clip!r}, sink, 1920, 1080, 60, {media!r})
 except Enough:
     pass
-
 def encode(options, path):
     out = av.open(path, "w", format="mp4")
     stream = out.add_stream("libx264", rate=60)
@@ -284,7 +291,6 @@ def encode(options, path):
             diff = frame.to_ndarray(format="yuv420p").astype(np.float64) - frames[index]
             errors.append(float(np.mean(diff ** 2)))
     psnr = float(np.mean([10 * np.log10(255 ** 2 / max(e, 1e-9)) for e in errors]))
-    import os
     return {{"cpu": cpu, "size": os.path.getsize(path), "psnr": psnr}}
 
 preset = {{k: v for k, v in X264_OPTIONS.items() if k != "x264-params"}}
@@ -421,21 +427,9 @@ def section_jobs(work: Path, report: list[str]) -> None:
                   f"{one[1] / one[0]:4.2f} vs {two[1] / two[0]:4.2f} (2 at best)")
 
 
-FRAMES = """
-import hashlib, json, sys
-sys.path.insert(0, {root!r})
-from manim import Camera, tempconfig
-from manim.renderer.cairo_renderer import CairoRenderer
-from core.lesson import load_lesson
-from core.trace import trace_clip
-from scenes.fastcairo import StillLayerRenderer, PathReplayCamera
-from scenes.registry import scene_class
-from scenes.theme import THEMES
-from studio.render import _writer_class
+FRAMES = SCENE + """
+import hashlib, json
 
-lesson = load_lesson(None)
-spec = lesson.clip({clip!r})
-trace = trace_clip(lesson, {clip!r})
 out = {{}}
 for renderer_class, camera in ((StillLayerRenderer, PathReplayCamera),
                               (CairoRenderer, Camera)):
@@ -444,13 +438,7 @@ for renderer_class, camera in ((StillLayerRenderer, PathReplayCamera),
     def sink(pixels, repeat):
         digest.update(pixels.tobytes() + repeat.to_bytes(4, "little"))
         count[0] += repeat
-    with tempconfig({{"pixel_width": {width}, "pixel_height": {height}, "frame_rate": {fps},
-                     "disable_caching": True, "write_to_movie": True, "save_sections": False,
-                     "preview": False, "verbosity": "ERROR", "progress_bar": "none",
-                     "media_dir": {media!r}}}):
-        renderer = renderer_class(file_writer_class=_writer_class(sink), camera_class=camera)
-        scene_class(spec.kind)(trace=trace, theme=THEMES["dark"], renderer=renderer,
-                               random_seed=spec.seed).render()
+    render({clip!r}, sink, {width}, {height}, {fps}, {media!r}, renderer_class, camera)
     out[camera.__name__] = [digest.hexdigest(), count[0]]
 print(json.dumps(out))
 """

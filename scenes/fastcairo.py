@@ -107,24 +107,20 @@ class StillLayerRenderer(CairoRenderer):
                      ignore_skipping: bool = True, **kwargs: Any) -> None:
         if self.skip_animations and not ignore_skipping:
             return
-        plan = None
         # Only the frames of a play: its moving mobjects, as Scene.play_internal passes them.
         if (mobjects and include_submobjects and not kwargs
                 and mobjects is getattr(scene, "moving_mobjects", None)):
+            # Manim's own extraction, every frame: a mobject may gain submobjects mid-play.
+            drawn = self.camera.get_mobjects_to_display(mobjects or [])
             if self._planned_for is not mobjects:
-                self._plan, self._planned_for = self._make_plan(scene, mobjects), mobjects
-            plan = self._plan
-        # Manim's own extraction, every frame: a mobject may gain submobjects mid-play.
-        drawn = [] if plan is None else self.camera.get_mobjects_to_display(mobjects)
-        if plan is None or not _plain(drawn):
-            super().update_frame(scene, mobjects, include_submobjects, ignore_skipping,
-                                 **kwargs)
-            return
-        self._draw(plan, drawn)
+                self._plan, self._planned_for = self._make_plan(scene, drawn), mobjects
+            if self._plan is not None and _plain(drawn):
+                self._draw(self._plan, drawn)
+                return
+        super().update_frame(scene, mobjects, include_submobjects, ignore_skipping, **kwargs)
 
-    def _make_plan(self, scene: Any, mobjects: Any) -> _Plan | None:
+    def _make_plan(self, scene: Any, drawn: list[Any]) -> _Plan | None:
         camera: Any = self.camera
-        drawn = camera.get_mobjects_to_display(mobjects)
         if not _plain(drawn):
             return None
         animated = _animated(scene)

@@ -78,12 +78,9 @@ class YuvFrames:
         # again whenever the size it converts changes.
         self.scalers: OrderedDict[int, VideoReformatter] = OrderedDict()
         self.converted = 0  # rows converted, for the benchmark
-        self.started = False
 
     def frame(self, rgba: np.ndarray, rows: tuple[int, int] | None) -> Any:
-        if not self.started or rows is None:
-            rows, self.started = (0, self.height), True
-        top, bottom = self._band(*rows)
+        top, bottom = self._band(*(rows or (0, self.height)))
         band = np.ascontiguousarray(rgba[top:bottom, :, :4])
         scaler = self._scaler(bottom - top)
         yuv = scaler.reformat(av.VideoFrame.from_numpy_buffer(band, format="rgba"),
