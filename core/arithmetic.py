@@ -9,15 +9,24 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import torch
-
-from core.facts import TensorFacts, format_elements, logical_indices
-from core.inputs import refuse
-from core.lesson import ClipSpec
-from core.model import Broadcast, Matmul, OpKind, OpRecord, ProgramTrace, Reduce
+from core.lesson import ClipSpec, refuse
+from core.model import (
+    Broadcast,
+    Matmul,
+    OpKind,
+    OpRecord,
+    ProgramTrace,
+    Reduce,
+    TensorFacts,
+    logical_indices,
+)
 from core.program import program_trace
 from core.story import need
+
+if TYPE_CHECKING:
+    import torch
 
 __all__ = [
     "ACTIVATION_CODE",
@@ -38,7 +47,6 @@ __all__ = [
 ]
 
 ACTIVATION_CODE = {"sigmoid": "torch.sigmoid", "tanh": "torch.tanh", "relu": "torch.relu"}
-_ACTIVATIONS = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu}
 
 
 @dataclass(frozen=True)
@@ -178,6 +186,10 @@ class TwoLayerTrace:
 
 def product_steps(a: torch.Tensor, b: torch.Tensor) -> tuple[ProductStep, ...]:
     """Per-element products of two same-shaped tensors, with torch's running totals."""
+    import torch
+
+    from core.facts import format_elements
+
     products = a * b
     running = torch.cumsum(products.flatten(), dim=0)
     a_text = format_elements(a.flatten().tolist(), a)
@@ -194,6 +206,8 @@ def product_steps(a: torch.Tensor, b: torch.Tensor) -> tuple[ProductStep, ...]:
 
 def dot_products(a: torch.Tensor, b: torch.Tensor, result: torch.Tensor) -> tuple[DotProduct, ...]:
     """Row-times-column for every cell of the 2-d product ``result = a @ b``."""
+    from core.facts import format_elements
+
     result_text = format_elements(result.flatten().tolist(), result)
     dots = []
     for k, (row, col) in enumerate(logical_indices(tuple(result.shape))):
@@ -206,8 +220,10 @@ def _curve(activation: str, pre: float) -> ActivationCurve:
     # Wide enough to show both tails of the curve and to hold the marked pre-activation.
     low = min(-6.0, math.floor(pre) - 1.0)
     high = max(6.0, math.ceil(pre) + 1.0)
+    import torch
+
     xs = torch.linspace(low, high, 121)
-    ys = _ACTIVATIONS[activation](xs)
+    ys = getattr(torch, activation)(xs)
     # Whole numbers across x, at most 7 of them; the curve's floor, middle and ceiling on y.
     stride = max(1, math.ceil((high - low) / 6))
     x_ticks = tuple(f"{v:g}" for v in range(int(low), int(high) + 1, stride))
@@ -275,7 +291,7 @@ def _activation_of(clip: ClipSpec, program: ProgramTrace, producer: int, expecte
     """The activation (sigmoid, tanh or relu) the code applies to what ``producer`` made."""
     made = program.ops[producer]
     return need(clip, program, expected,
-                lambda op: op.op in _ACTIVATIONS and _reads(op, made), after=producer)
+                lambda op: op.op in ACTIVATION_CODE and _reads(op, made), after=producer)
 
 
 def _bias_add(clip: ClipSpec, program: ProgramTrace, producer: int, expected: str) -> int:

@@ -9,13 +9,12 @@ from typing import TypeVar
 import numpy as np
 import torch
 
-from core.lesson import MAX_DIM, MAX_ELEMENTS, ClipSpec, LessonError, TensorSpec
+from core.lesson import MAX_DIM, MAX_ELEMENTS, ClipSpec, TensorSpec, refuse
 
 __all__ = [
     "check_drawable",
     "make_array",
     "make_tensors",
-    "refuse",
     "spec_code",
     "torch_accepts",
 ]
@@ -93,12 +92,6 @@ def check_drawable(clip: ClipSpec, key: str, tensor: torch.Tensor) -> None:
     if len(shape) > 4 or any(n > MAX_DIM for n in shape) or math.prod(shape) > MAX_ELEMENTS:
         raise refuse(clip, key, f"a result small enough to draw legibly (at most {MAX_DIM} per "
                      f"dimension and {MAX_ELEMENTS} elements)", f"torch.Size({list(shape)})")
-
-
-def refuse(clip: ClipSpec, key: str, expected: str, found: str) -> LessonError:
-    """A lesson error about one setting of a clip, in the one-line house format."""
-    return LessonError(f"{clip.source}: clip {clip.id!r}: key {key!r}: expected {expected}, "
-                       f"found {found}")
 
 
 def torch_accepts(clip: ClipSpec, key: str, code: str, operation: Callable[[], R]) -> R:

@@ -30,6 +30,7 @@ __all__ = [
     "default_lesson_path",
     "load_lesson",
     "parse_lesson",
+    "refuse",
 ]
 
 # Size limit: a tensor is drawn one cell per element, and past 8 cells a side the values stop
@@ -117,6 +118,12 @@ class Lesson:
                 return clip
         known = ", ".join(c.id for c in self.clips)
         raise LessonError(f"{self.path}: no clip {clip_id!r} (the lesson has: {known})")
+
+
+def refuse(clip: ClipSpec, key: str, expected: str, found: str) -> LessonError:
+    """A lesson error about one setting of a clip, in the one-line house format."""
+    return LessonError(f"{clip.source}: clip {clip.id!r}: key {key!r}: expected {expected}, "
+                       f"found {found}")
 
 
 # Setting kinds: "shape" (list of positive ints), "index" (list of ints >= 0), "number",

@@ -5,15 +5,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import torch
-
-from core.facts import ErrorFacts, StorageRegistry, TensorFacts, tensor_facts
-from core.inputs import refuse
-from core.lesson import ClipSpec
-from core.model import Matmul, OpKind, OpRecord, ProgramTrace, Span, TensorRef
+from core.lesson import ClipSpec, refuse
+from core.model import (
+    ErrorFacts,
+    Matmul,
+    OpKind,
+    OpRecord,
+    ProgramTrace,
+    Span,
+    TensorFacts,
+    TensorRef,
+)
 from core.program import program_trace
 from core.story import need
+
+if TYPE_CHECKING:
+    import torch
 
 __all__ = [
     "DotTerm",
@@ -140,6 +149,8 @@ def _is(name: str, works: bool) -> Callable[[OpRecord], bool]:
 
 def _rebuilt(facts: TensorFacts) -> torch.Tensor:
     """A tensor with a trace's exact values (floats round-trip float32 exactly)."""
+    import torch
+
     values = [float(v) for v in facts.values if v is not None]
     return torch.tensor(values, dtype=getattr(torch, facts.dtype.removeprefix("torch."))
                         ).reshape(facts.shape)
@@ -147,6 +158,10 @@ def _rebuilt(facts: TensorFacts) -> torch.Tensor:
 
 def matmul_shapes_trace(clip: ClipSpec) -> MatmulShapesTrace:
     """Trace the clip's code: a torch.mm that fails, a view that fixes it, bias and activation."""
+    import torch
+
+    from core.facts import StorageRegistry, tensor_facts
+
     program = program_trace(clip)
     ops = program.ops
 

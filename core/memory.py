@@ -5,14 +5,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from core.facts import ErrorFacts, TensorFacts
-from core.inputs import refuse
-from core.lesson import ClipSpec
+from core.lesson import ClipSpec, refuse
 from core.model import (
+    ErrorFacts,
     OpKind,
     OpRecord,
     ProgramTrace,
     Resize,
+    TensorFacts,
     TensorRef,
     Write,
     logical_indices,

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from core.inputs import make_tensors
 from core.lesson import ClipSpec
 from core.model import ProgramTrace
-from core.snippet import parse_snippet
-from core.tracer import run_snippet
 
 __all__ = ["program_trace"]
 
 
 def program_trace(clip: ClipSpec) -> ProgramTrace:
-    """Trace a code clip: its tensors drawn after the seed, then its snippet op by op."""
+    """Trace a code clip: its tensors drawn after the seed, then its snippet op by op.
+
+    Torch loads here, not at import: a render worker reads traces through this package's
+    records and never needs it.
+    """
+    from core.inputs import make_tensors
+    from core.snippet import parse_snippet
+    from core.tracer import run_snippet
+
     assert clip.code is not None
     inputs = make_tensors(clip)
     snippet = parse_snippet(clip.code, f"{clip.source}: clip {clip.id!r}: key 'code'",

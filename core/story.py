@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from core.inputs import refuse
-from core.lesson import ClipSpec
+from core.lesson import ClipSpec, refuse
 from core.model import OpKind, OpRecord, ProgramTrace
 
 __all__ = ["need", "ops_summary"]

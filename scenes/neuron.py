@@ -21,7 +21,7 @@ from manim import (
 )
 
 from core.arithmetic import NeuronTrace
-from core.facts import TensorFacts
+from core.model import TensorFacts
 from scenes.base import TraceScene, bound_or
 from scenes.components.activation_plot import ActivationPlot, activation_symbol
 from scenes.components.network_diagram import NetworkDiagram

@@ -21,7 +21,7 @@ from manim import (
 )
 
 from core.arithmetic import TwoLayerTrace
-from core.facts import TensorFacts
+from core.model import TensorFacts
 from scenes.base import TraceScene
 from scenes.components.activation_plot import activation_symbol
 from scenes.components.network_diagram import NetworkDiagram

@@ -223,7 +223,8 @@ def longest_first(plans: list[ClipPlan], manifest: Manifest) -> list[ClipPlan]:
     return sorted(plans, key=length, reverse=True)
 
 
-# Worker side: one process renders many clips, so manim and torch load once per worker.
+# Worker side: one process renders many clips, so manim loads once per worker. Torch never
+# does: a worker draws from trace records (tests/studio/test_worker.py).
 
 _progress_queue: Any = None
 
@@ -248,9 +249,6 @@ def _init_worker(progress_queue: Any, parent: int) -> None:
         os._exit(1)
     _progress_queue = progress_queue
     import manim  # noqa: F401 - loaded once here, not once per clip
-    import torch
-
-    torch.manual_seed(0)
 
 
 def _report(clip_id: str, frames: int) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from manim import DOWN, LEFT, RoundedRectangle, VGroup
 
-from core.facts import ErrorFacts
+from core.model import ErrorFacts
 from scenes.components.text import label, mono, wrapped
 from scenes.theme import Theme
 

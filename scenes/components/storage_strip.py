@@ -16,7 +16,7 @@ from manim import (
 )
 from manim.utils.rate_functions import smooth, squish_rate_func
 
-from core.facts import TensorFacts
+from core.model import TensorFacts
 from scenes.components.tensor_grid import Cell
 from scenes.components.text import label, mono
 from scenes.theme import Theme

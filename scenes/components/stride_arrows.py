@@ -19,7 +19,7 @@ from manim import (
     VMobject,
 )
 
-from core.facts import TensorFacts
+from core.model import TensorFacts
 from scenes.components.storage_strip import StorageStrip
 from scenes.components.tensor_grid import TensorGrid
 from scenes.components.text import mono

@@ -15,7 +15,7 @@ from manim import (
     VGroup,
 )
 
-from core.facts import TensorFacts, logical_indices
+from core.model import TensorFacts, logical_indices
 from scenes.components.text import label, mono
 from scenes.theme import Theme
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from core.facts import TensorFacts
+from core.model import TensorFacts
 from scenes.components.storage_marker import StorageMarker
 from scenes.components.storage_strip import StorageStrip
 from scenes.components.stride_arrows import StrideArrows
