@@ -77,6 +77,7 @@ class ClipPlan:
     trace_json: str | None = None
     problem: str | None = None  # cannot be rendered at all (no scene, trace failed)
     reason: str | None = None  # why it needs rendering; None when up to date
+    traced: bool = False  # trace_json came from torch in this build, not from the trace cache
 
 
 @dataclass
@@ -155,6 +156,7 @@ def _trace(lesson: Lesson, plan: ClipPlan) -> None:
 
     try:
         plan.trace_json = trace_to_json(trace_clip(lesson, plan.clip.id))
+        plan.traced = True
     except LessonError:
         raise
     except Exception as exc:  # a bug in core: report it as this clip's failure
@@ -173,8 +175,11 @@ def _hash(plan: ClipPlan, quality: str, theme: str) -> str:
 
 
 def refresh_traces(lesson: Lesson, plans: list[ClipPlan], quality: str, theme: str) -> None:
-    """Trace the clips about to render afresh, so what they draw comes from this run of torch."""
+    """Trace the clips about to render afresh, so what they draw comes from this run of torch
+    (a clip already traced by this build is not traced twice)."""
     for plan in plans:
+        if plan.traced:
+            continue
         _trace(lesson, plan)
         if plan.problem is None:
             plan.hash = _hash(plan, quality, theme)
@@ -392,7 +397,7 @@ def _build(options: BuildOptions, lesson: Lesson, media: Path, log: Any) -> Buil
     plans = plan_clips(lesson, options.clips, options.quality, options.theme, cache,
                        trace_misses=options.cache is not None)
     # A first look without the lock: if anything may need rendering, start the workers now,
-    # so they import manim and torch while this process traces and waits for the lock.
+    # so they import manim while this process traces and waits for the lock.
     mark_stale(plans, read_manifest(media), media, options.gif, options.force, options.webm)
     store = None
     if options.cache is not None:

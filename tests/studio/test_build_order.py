@@ -50,3 +50,26 @@ def test_longest_clip_first_and_a_new_clip_before_all(
     (media / "manifest.json").write_text(json.dumps(manifest))
     build(BuildOptions(lesson=str(lesson), quality="test", jobs=2, media=media, force=True))
     assert RecordingPool.order == ["beta", "gamma", "alpha"]
+
+
+@pytest.mark.usefixtures("fake")
+def test_a_build_traces_each_clip_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import core.trace
+
+    traced: list[str] = []
+    real = core.trace.trace_clip
+
+    def counting(lesson: Any, clip_id: str) -> Any:
+        traced.append(clip_id)
+        return real(lesson, clip_id)
+
+    monkeypatch.setattr(core.trace, "trace_clip", counting)
+    lesson = write_lesson(tmp_path, THREE)
+    media = tmp_path / "media"
+    build(BuildOptions(lesson=str(lesson), quality="test", jobs=2, media=media))
+    assert sorted(traced) == ["alpha", "beta", "gamma"]  # cold: traced, then rendered
+    traced.clear()
+    build(BuildOptions(lesson=str(lesson), quality="test", jobs=2, media=media))
+    assert traced == []  # nothing to do: every trace comes from the cache
+    build(BuildOptions(lesson=str(lesson), quality="test", jobs=2, media=media, force=True))
+    assert sorted(traced) == ["alpha", "beta", "gamma"]  # rendered again from fresh traces
