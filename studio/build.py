@@ -218,14 +218,28 @@ def mark_stale(plans: list[ClipPlan], manifest: Manifest, media: Path, gif: bool
 def longest_first(plans: list[ClipPlan], manifest: Manifest) -> list[ClipPlan]:
     """Render order for balanced workers: longest clips first, by their last build's length.
 
-    A clip never built yet may be long, so it goes first; ties keep lesson order. Started
+    A clip never built yet may be long, so it goes first; among those, the one whose trace
+    has the most operations first (a clip plays one visual per operation: in the default
+    lesson, the order of op counts is the order of lengths). Ties keep lesson order. Started
     last, a long clip would keep one worker busy while the others sit idle.
     """
-    def length(plan: ClipPlan) -> float:
+    def length(plan: ClipPlan) -> tuple[float, int]:
         entry = manifest.clips.get(plan.clip.id)
-        return entry.duration_s if entry is not None else float("inf")
+        if entry is not None:
+            return entry.duration_s, 0
+        return float("inf"), _op_count(plan.trace_json)
 
     return sorted(plans, key=length, reverse=True)
+
+
+def _op_count(trace_json: str | None) -> int:
+    """How many operations a trace records (0 for a trace without a program, or none)."""
+    if not trace_json:
+        return 0
+    data = json.loads(trace_json)
+    program = data.get("program", data)
+    ops = program.get("ops") if isinstance(program, dict) else None
+    return len(ops) if isinstance(ops, list) else 0
 
 
 # Worker side: one process renders many clips, so manim loads once per worker. Torch never

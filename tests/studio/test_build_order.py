@@ -17,7 +17,9 @@ THREE = CODE_LESSON + """
 id = "gamma"
 kind = "code"
 title = "Gamma"
-code = "y = features + weights"
+code = '''
+y = features + weights
+z = y * weights'''
 tensors.features = { shape = [1, 2] }
 tensors.weights = { like = "features" }
 """
@@ -40,7 +42,8 @@ def test_longest_clip_first_and_a_new_clip_before_all(
     media = tmp_path / "media"
     options = BuildOptions(lesson=str(lesson), quality="test", jobs=2, media=media)
     build(options)
-    assert RecordingPool.order == ["alpha", "beta", "gamma"]  # nothing known: lesson order
+    # Nothing built: the most operations first (gamma has two), ties in lesson order.
+    assert RecordingPool.order == ["gamma", "alpha", "beta"]
     # Lengths as the last build recorded them (FakePool writes 1 s; a real build, the clip's).
     manifest = json.loads((media / "manifest.json").read_text())
     lengths = {"alpha": 2.0, "beta": 1.0, "gamma": 7.5}
