@@ -226,7 +226,7 @@ from core.trace import trace_clip
 from scenes.fastcairo import PathReplayCamera, StillLayerRenderer
 from scenes.registry import scene_class
 from scenes.theme import THEMES
-from studio.render import _writer_class
+from studio.render import _writer_class, whole_frames
 
 def render(clip, sink, width, height, fps, media, renderer_class=StillLayerRenderer,
            camera=PathReplayCamera):
@@ -237,7 +237,8 @@ def render(clip, sink, width, height, fps, media, renderer_class=StillLayerRende
                      "disable_caching": True, "write_to_movie": True, "save_sections": False,
                      "preview": False, "verbosity": "ERROR", "progress_bar": "none",
                      "media_dir": media}}):
-        renderer = renderer_class(file_writer_class=_writer_class(sink), camera_class=camera)
+        renderer = renderer_class(file_writer_class=_writer_class(whole_frames(sink)),
+                                  camera_class=camera)
         scene_class(spec.kind)(trace=trace, theme=THEMES["dark"], renderer=renderer,
                                random_seed=spec.seed).render()
 """

@@ -84,12 +84,16 @@ class StillLayerRenderer(CairoRenderer):
     ``before``, then every mobject it draws, in its order, that can touch the rectangle (on a
     scratch frame, unclipped: a cairo clip changes antialiasing). Frames are byte-identical to
     Manim's (tests/scenes/test_fastcairo.py; every default clip: bench/bench.py --sections
-    frames).
+    frames). With nothing still above the animated mobjects, ``full`` is ``before``.
+
+    So from one frame of a play to the next only the rows of the two rectangles can change:
+    only those are restored in the camera's pixels, and only those go to a file writer whose
+    ``takes_rows`` is true (``write_frame(band, rows=(top, bottom))``), instead of a copy of
+    the whole frame for it to compare with the last one.
 
     "Still" is what Manim's own still image rests on: no animation of the play animates it (or
     its family), it has no updater and is not in the foreground. Plays with anything but plain
-    vector mobjects (images, background-image fills), or with nothing still above an animated
-    mobject, are drawn as Manim draws them.
+    vector mobjects (images, background-image fills) are drawn as Manim draws them.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -97,7 +101,15 @@ class StillLayerRenderer(CairoRenderer):
         self._plan: _Plan | None = None
         self._planned_for: Any = None
         self._scratch: Any = None
+        # What the camera's pixels hold, when a plan drew them: the plan's ``full`` but inside
+        # the rectangle (None: nowhere), in that pixel array.
+        self._shown: tuple[_Plan, tuple[int, int, int, int] | None, Any] | None = None
+        # The same for the last frame handed to the file writer; and the last copy of the
+        # pixels get_frame made.
+        self._written: tuple[_Plan, tuple[int, int, int, int] | None, Any] | None = None
+        self._copy: Any = None
         self.layered = 0  # frames drawn on the still layer, for the tests
+        self.bands = 0  # frames handed over as the rows that changed, for the tests
 
     def save_static_frame_data(self, scene: Any, static_mobjects: Any) -> Any:
         self._plan, self._planned_for = None, None
@@ -107,6 +119,7 @@ class StillLayerRenderer(CairoRenderer):
                      ignore_skipping: bool = True, **kwargs: Any) -> None:
         if self.skip_animations and not ignore_skipping:
             return
+        shown, self._shown = self._shown, None
         # Only the frames of a play: its moving mobjects, as Scene.play_internal passes them.
         if (mobjects and include_submobjects and not kwargs
                 and mobjects is getattr(scene, "moving_mobjects", None)):
@@ -114,10 +127,38 @@ class StillLayerRenderer(CairoRenderer):
             drawn = self.camera.get_mobjects_to_display(mobjects or [])
             if self._planned_for is not mobjects:
                 self._plan, self._planned_for = self._make_plan(scene, drawn), mobjects
+                shown = None  # making the plan drew on the pixels
             if self._plan is not None and _plain(drawn):
-                self._draw(self._plan, drawn)
+                self._draw(self._plan, drawn, shown)
                 return
         super().update_frame(scene, mobjects, include_submobjects, ignore_skipping, **kwargs)
+
+    def render(self, scene: Any, time: float, moving_mobjects: Any = None) -> None:
+        """One frame of a play. When this frame and the one written before it come from the
+        same plan, both are ``full`` outside their rectangles: the writer gets only the rows
+        of the two rectangles (``rows=(top, bottom)``), not a copy of the whole frame."""
+        self.update_frame(scene, moving_mobjects)
+        shown, written = self._shown, self._written
+        if (shown is None or written is None or written[0] is not shown[0]
+                or written[2] is not shown[2] or self.skip_animations
+                or not getattr(self.file_writer, "takes_rows", False)):
+            self.add_frame(self.get_frame())
+            return
+        top, bottom = _rows(written[1], shown[1])
+        self.time += 1 / self.camera.frame_rate
+        self.file_writer.write_frame(shown[2][top:bottom].copy(), repeat=1, rows=(top, bottom))
+        self._written = shown
+        self.bands += 1
+
+    def get_frame(self) -> Any:
+        self._copy = super().get_frame()
+        return self._copy
+
+    def add_frame(self, frame: Any, num_frames: int = 1) -> None:
+        if not self.skip_animations:
+            # A copy of the pixels as they are now: what they hold is known (or None).
+            self._written = self._shown if frame is self._copy else None
+        super().add_frame(frame, num_frames)
 
     def _make_plan(self, scene: Any, drawn: list[Any]) -> _Plan | None:
         camera: Any = self.camera
@@ -125,8 +166,6 @@ class StillLayerRenderer(CairoRenderer):
             return None
         animated = _animated(scene)
         still = [m for m in drawn if id(m) not in animated]
-        if not still:
-            return None
         before = self.static_image if self.static_image is not None else camera.background
         camera.set_frame_to_background(before)
         ctx = camera.get_cairo_context(camera.pixel_array)
@@ -135,8 +174,9 @@ class StillLayerRenderer(CairoRenderer):
         matrix = ctx.get_matrix()
         scale = camera.cairo_line_width_multiple * abs(matrix.xx)
         size = (camera.pixel_width, camera.pixel_height)
+        # Nothing still above the moving mobjects: ``full`` is Manim's still image itself.
         return _Plan(still=still, boxes={id(m): _box(m, matrix, scale, size) for m in still},
-                     before=before, full=camera.pixel_array.copy(),
+                     before=before, full=camera.pixel_array.copy() if still else before,
                      scratch=self._scratch_like(before), dirty=None, matrix=matrix, scale=scale,
                      size=size)
 
@@ -147,14 +187,21 @@ class StillLayerRenderer(CairoRenderer):
         np.copyto(self._scratch, before)
         return self._scratch
 
-    def _draw(self, plan: _Plan, drawn: list[Any]) -> None:
+    def _draw(self, plan: _Plan, drawn: list[Any],
+              shown: tuple[_Plan, tuple[int, int, int, int] | None, Any] | None) -> None:
         camera: Any = self.camera
         pixels = camera.pixel_array
-        np.copyto(pixels, plan.full)
+        if shown is not None and shown[0] is plan and shown[2] is pixels:
+            if shown[1] is not None:  # the pixels are ``full`` but there
+                sx0, sy0, sx1, sy1 = shown[1]
+                pixels[sy0:sy1, sx0:sx1] = plan.full[sy0:sy1, sx0:sx1]
+        else:
+            np.copyto(pixels, plan.full)
         # Anything not still when the play began counts as moving.
         boxes = {id(m): _box(m, plan.matrix, plan.scale, plan.size) for m in drawn
                  if id(m) not in plan.boxes}
         rectangle = _union(b for b in boxes.values() if b is not None)
+        self._shown = (plan, rectangle, pixels)
         if rectangle is None:
             return
         x0, y0, x1, y1 = rectangle
@@ -177,6 +224,15 @@ class StillLayerRenderer(CairoRenderer):
         plan.dirty = _union(touched)
         pixels[y0:y1, x0:x1] = scratch[y0:y1, x0:x1]
         self.layered += 1
+
+
+def _rows(a: tuple[int, int, int, int] | None, b: tuple[int, int, int, int] | None
+          ) -> tuple[int, int]:
+    """The rows two rectangles cover, first to one past the last ((0, 0): none)."""
+    spans = [(r[1], r[3]) for r in (a, b) if r is not None]
+    if not spans:
+        return 0, 0
+    return min(s[0] for s in spans), max(s[1] for s in spans)
 
 
 def _union(boxes: Any) -> tuple[int, int, int, int] | None:

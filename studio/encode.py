@@ -90,7 +90,7 @@ class Encoders:
         self.width, self.height, self.fps = width, height, fps
         self.frames = 0  # frame times written
         self.encoded = 0  # frames each video encoder was given
-        self.last: np.ndarray | None = None
+        self.last: np.ndarray | None = None  # the closing frame, once encoding is done
         self.yuv = YuvFrames(width, height)
         self.mp4 = _Video(mp4, "mp4", "libx264", width, height, fps,
                           X264_OPTIONS,
@@ -109,23 +109,31 @@ class Encoders:
         self.gif_samples: list[int] = []  # index into gif_frames per gif tick
         self._error: BaseException | None = None
         # Bounded: a slow encoder slows the renderer down instead of filling memory.
-        self._queue: queue.Queue[tuple[np.ndarray, int] | None] = queue.Queue(maxsize=16)
+        self._queue: queue.Queue[tuple[np.ndarray, int, tuple[int, int] | None] | None] = (
+            queue.Queue(maxsize=16))
         self._thread = threading.Thread(target=self._encode_all, name="encoders", daemon=True)
         self._thread.start()
 
-    def write(self, rgba: np.ndarray, repeat: int = 1) -> None:
+    def write(self, rgba: np.ndarray, repeat: int = 1,
+              rows: tuple[int, int] | None = None) -> None:
         """Add one rendered frame, shown ``repeat`` times in a row (encoded in the background).
 
-        The caller hands the array over and must not change it afterwards (Manim's file
-        writer contract): encoding overlaps with drawing the next frames.
+        ``rows=(top, bottom)``: ``rgba`` holds only those rows of the frame, the others are
+        the frame before's (a renderer that knows where a frame can differ says so, and the
+        whole frame is neither copied nor compared). The caller hands the array over and must
+        not change it afterwards (Manim's file writer contract): encoding overlaps with
+        drawing the next frames.
         """
-        if rgba.shape[:2] != (self.height, self.width):
-            raise ValueError(f"frame of {rgba.shape[1]}x{rgba.shape[0]}, expected "
-                             f"{self.width}x{self.height}")
+        height = self.height if rows is None else rows[1] - rows[0]
+        if rgba.shape[:2] != (height, self.width) or (
+                rows is not None and not 0 <= rows[0] <= rows[1] <= self.height):
+            raise ValueError(f"frame of {rgba.shape[1]}x{rgba.shape[0]} for rows {rows}, "
+                             f"expected {self.width} wide and {height} high")
+        if rows is not None and self.frames == 0:
+            raise ValueError("the first frame must be whole, not rows of one")
         self._check()
-        self._queue.put((rgba, repeat))
+        self._queue.put((rgba, repeat, rows))
         self.frames += repeat
-        self.last = rgba
 
     def _check(self) -> None:
         if self._error is not None:
@@ -134,24 +142,41 @@ class Encoders:
     def _encode_all(self) -> None:
         try:
             index = 0
-            # A frame, its run, and the rows where it differs from the frame before its run
-            # (None: the first frame), not yet encoded.
-            held: tuple[np.ndarray, int, tuple[int, int] | None] | None = None
+            # The frame on screen, not yet encoded: its pixels (this thread's own), how many
+            # frame times it lasts so far, and the rows where it differs from the frame
+            # encoded before it (None: all of them).
+            screen: np.ndarray | None = None
+            run, changed = 0, None
             while True:
                 item = self._queue.get()
                 if item is None:
                     break
+                pixels, repeat, rows = item
+                if screen is None:
+                    screen, run, changed = pixels, repeat, None
+                    continue
                 # A still stretch (a wait, or an animation whose frames come out equal) is
                 # one run: encoded once, not once per frame time.
-                rows = None if held is None else changed_rows(held[0], item[0])
-                if held is not None and rows is None:
-                    held = (held[0], held[1] + item[1], held[2])
+                if rows is None:
+                    differ = changed_rows(screen, pixels)
+                elif rows[0] == rows[1]:
+                    differ = None
+                else:
+                    inside = changed_rows(screen[rows[0]:rows[1]], pixels)
+                    differ = None if inside is None else (rows[0] + inside[0],
+                                                          rows[0] + inside[1])
+                if differ is None:
+                    run += repeat
                     continue
-                if held is not None:
-                    index = self._encode_run(*held, index)
-                held = (item[0], item[1], rows)
-            if held is not None:
-                index = self._encode_run(*held, index)
+                index = self._encode_run(screen, run, changed, index)
+                if rows is None:
+                    screen = pixels
+                else:
+                    screen[rows[0]:rows[1]] = pixels
+                run, changed = repeat, differ
+            if screen is not None:
+                index = self._encode_run(screen, run, changed, index)
+                self.last = screen
             for video in self.videos:
                 video.close(index)
         except BaseException as exc:  # re-raised in the rendering thread

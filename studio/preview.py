@@ -57,7 +57,7 @@ def storyboard_preview(media: Path, clip_id: str, title: str, kind: str, seed: i
             "progress_bar": "none", "renderer": "cairo",
         }
 
-        def nowhere(pixels: Any, repeat: int) -> None:
+        def nowhere(pixels: Any, repeat: int, rows: tuple[int, int] | None) -> None:
             """No frames are written while skipping; the storyboard frames are saved apart."""
 
         with tempconfig(options):

@@ -81,8 +81,27 @@ def new_stage(media: Path, clip_id: str, digest: str, gif: bool, webm: bool = Fa
     return Stage(folder, set_name, clip_files(clip_id, set_name, keys))
 
 
+def whole_frames(sink: Callable[[Any, int], None]) -> Callable[..., None]:
+    """A sink for :func:`_writer_class` that gives ``sink`` every frame whole, bands applied
+    (a new array each time: for tests and the benchmark, where a copy costs nothing)."""
+    frame: list[Any] = []
+
+    def apply(pixels: Any, repeat: int, rows: tuple[int, int] | None = None) -> None:
+        if rows is None:
+            frame[:] = [pixels.copy()]
+        else:
+            frame[0] = frame[0].copy()
+            frame[0][rows[0]:rows[1]] = pixels
+        sink(frame[0], repeat)
+
+    return apply
+
+
 def _writer_class(sink: Any) -> type[Any]:
-    """A Manim file writer that hands every frame to ``sink`` and writes no files itself."""
+    """A Manim file writer that hands every frame to ``sink(pixels, repeat, rows)`` and writes
+    no files itself. ``rows`` is None when ``pixels`` is the whole frame, or ``(top, bottom)``
+    when they are only those rows and the rest is as in the frame before (StillLayerRenderer's
+    bands: see :func:`whole_frames` for a sink that wants whole frames)."""
     from manim.scene.scene_file_writer import SceneFileWriter
 
     class StreamingFileWriter(SceneFileWriter):
@@ -92,8 +111,11 @@ def _writer_class(sink: Any) -> type[Any]:
         def end_animation(self, allow_write: bool = False) -> None:
             pass
 
-        def write_frame(self, pixels: Any, *, repeat: int = 1) -> None:
-            sink(pixels, repeat)
+        takes_rows = True  # StillLayerRenderer may hand over only the rows that changed
+
+        def write_frame(self, pixels: Any, *, repeat: int = 1,
+                        rows: tuple[int, int] | None = None) -> None:
+            sink(pixels, repeat, rows)
 
         def is_already_cached(self, hash_invocation: str) -> bool:
             return False
@@ -131,8 +153,8 @@ def _render(job: RenderJob, progress: Callable[[str, int], None] | None
                             stage.path("gif") if job.gif else None)
         last_report = [0.0]
 
-        def sink(pixels: Any, repeat: int) -> None:
-            encoders.write(pixels, repeat)
+        def sink(pixels: Any, repeat: int, rows: tuple[int, int] | None) -> None:
+            encoders.write(pixels, repeat, rows)
             now = time.monotonic()
             if progress is not None and now - last_report[0] > 0.25:
                 last_report[0] = now

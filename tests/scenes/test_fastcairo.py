@@ -31,7 +31,7 @@ from core.trace import trace_clip
 from scenes.fastcairo import PathReplayCamera, StillLayerRenderer
 from scenes.registry import scene_class
 from scenes.theme import THEMES
-from studio.render import _writer_class
+from studio.render import _writer_class, whole_frames
 
 
 class Moves(Scene):
@@ -89,13 +89,15 @@ def _frames(make: Any, camera: type[Camera], quality: dict[str, Any],
                "save_sections": False, "preview": False, "verbosity": "ERROR",
                "progress_bar": "none", "renderer": "cairo"}
     with tempconfig(options):
-        renderer = renderer_class(file_writer_class=_writer_class(sink), camera_class=camera)
+        renderer = renderer_class(file_writer_class=_writer_class(whole_frames(sink)),
+                                  camera_class=camera)
         scene = make(renderer)
         scene.render()
         if isinstance(renderer.camera, PathReplayCamera):
             assert renderer.camera.replayed > 0  # the test must exercise replaying
         if isinstance(renderer, StillLayerRenderer):
             assert renderer.layered > 0  # and the still layer
+            assert renderer.bands > 0  # and frames handed over as their changed rows
     return hashes
 
 

@@ -69,6 +69,41 @@ def test_a_still_stretch_is_encoded_once_and_lasts(tmp_path: Path, video: str) -
         assert poster.getpixel((0, 0)) == (220, 220, 220)
 
 
+def test_frames_given_as_changed_rows_encode_as_the_whole_frames_do(tmp_path: Path) -> None:
+    # A square moving down a still frame, each frame written whole by one encoder and as the
+    # rows of the square's old and new place (a renderer's band) by the other. It stops
+    # twice at 10: once handed over as rows that did not change, once as no rows at all.
+    rng = np.random.default_rng(5)
+    base = rng.integers(0, 255, (HEIGHT, WIDTH, 4), np.uint8)
+    frames, bands = [base.copy()], [(base.copy(), None)]
+    tops = (4, 10, 10, 10, 22, 30)
+    for step, top in enumerate(tops):
+        frame = base.copy()
+        frame[top:top + 8, 20:28] = 250
+        previous = frames[-1]
+        rows = (min(top, tops[step - 1] if step else top), top + 8)
+        if step == 3:
+            rows = (0, 0)
+        assert np.array_equal(np.delete(frame, np.s_[rows[0]:rows[1]], 0),
+                              np.delete(previous, np.s_[rows[0]:rows[1]], 0))
+        frames.append(frame)
+        bands.append((frame[rows[0]:rows[1]].copy(), rows))
+    whole = Encoders(WIDTH, HEIGHT, FPS, tmp_path / "w.mp4", gif=tmp_path / "w.gif")
+    banded = Encoders(WIDTH, HEIGHT, FPS, tmp_path / "b.mp4", gif=tmp_path / "b.gif")
+    for frame, (band, rows) in zip(frames, bands, strict=True):
+        whole.write(frame, 2)
+        banded.write(band, 2, rows)
+    whole.close(tmp_path / "w.png")
+    banded.close(tmp_path / "b.png")
+    assert banded.frames == whole.frames == 2 * len(frames)
+    assert banded.encoded == whole.encoded < 2 * len(frames)  # the held frame merged
+    assert (tmp_path / "b.mp4").read_bytes() == (tmp_path / "w.mp4").read_bytes()
+    assert (tmp_path / "b.gif").read_bytes() == (tmp_path / "w.gif").read_bytes()
+    assert (tmp_path / "b.png").read_bytes() == (tmp_path / "w.png").read_bytes()
+    with pytest.raises(ValueError, match="first frame must be whole"):
+        Encoders(WIDTH, HEIGHT, FPS, tmp_path / "c.mp4").write(base[:8], 1, (0, 8))
+
+
 def test_the_gif_holds_a_still_as_one_frame(tmp_path: Path) -> None:
     encoders = Encoders(WIDTH, HEIGHT, FPS, tmp_path / "a.mp4", tmp_path / "a.webm",
                         tmp_path / "a.gif")
