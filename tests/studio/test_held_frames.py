@@ -75,7 +75,8 @@ def test_frames_given_as_changed_rows_encode_as_the_whole_frames_do(tmp_path: Pa
     # twice at 10: once handed over as rows that did not change, once as no rows at all.
     rng = np.random.default_rng(5)
     base = rng.integers(0, 255, (HEIGHT, WIDTH, 4), np.uint8)
-    frames, bands = [base.copy()], [(base.copy(), None)]
+    frames = [base.copy()]
+    bands: list[tuple[np.ndarray, tuple[int, int] | None]] = [(base.copy(), None)]
     tops = (4, 10, 10, 10, 22, 30)
     for step, top in enumerate(tops):
         frame = base.copy()
@@ -90,9 +91,9 @@ def test_frames_given_as_changed_rows_encode_as_the_whole_frames_do(tmp_path: Pa
         bands.append((frame[rows[0]:rows[1]].copy(), rows))
     whole = Encoders(WIDTH, HEIGHT, FPS, tmp_path / "w.mp4", gif=tmp_path / "w.gif")
     banded = Encoders(WIDTH, HEIGHT, FPS, tmp_path / "b.mp4", gif=tmp_path / "b.gif")
-    for frame, (band, rows) in zip(frames, bands, strict=True):
+    for frame, (band, given) in zip(frames, bands, strict=True):
         whole.write(frame, 2)
-        banded.write(band, 2, rows)
+        banded.write(band, 2, given)
     whole.close(tmp_path / "w.png")
     banded.close(tmp_path / "b.png")
     assert banded.frames == whole.frames == 2 * len(frames)
