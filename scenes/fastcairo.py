@@ -3,6 +3,7 @@ a play's still mobjects once."""
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -62,12 +63,50 @@ class PathReplayCamera(Camera):
             self._paths.move_to_end(key)
             self.replayed += 1
             return self
-        super().set_cairo_context_path(ctx, vmobject)
+        if math.isfinite(float(points.sum())):  # no NaN or infinity: Manim draws them as is
+            _build_path(ctx, vmobject, points)
+        else:
+            super().set_cairo_context_path(ctx, vmobject)
         self._paths[key] = ctx.copy_path()
         if len(self._paths) > MAX_PATHS:
             self._paths.popitem(last=False)
         self.built += 1
         return self
+
+
+def _build_path(ctx: cairo.Context, vmobject: VMobject, points: Any) -> None:
+    """The path :meth:`manim.Camera.set_cairo_context_path` builds from finite ``points``: the
+    same cairo calls with the same numbers, from Python floats instead of NumPy ones.
+
+    Subpaths split where one curve's end is not close to the next one's start, closeness as
+    :meth:`VMobject.get_subpath_split_indices_from_points` judges it in two dimensions (the
+    float64 sums NumPy does, done in Python's float64); a subpath whose ends are close is
+    closed (:meth:`VMobject.consider_points_equals_2d`).
+    """
+    ctx.new_path()
+    n = vmobject.n_points_per_cubic_curve
+    count = len(points)
+    if count < n:
+        return
+    xy = points[:, :2].tolist()
+    atol, rtol = vmobject.tolerance_for_point_equality, 1.0e-5
+    starts = [0]
+    for b in range(n, count, n):
+        (ex, ey), (sx, sy) = xy[b - 1], xy[b]
+        if not (abs(ex - sx) <= atol + rtol * abs(sx) and abs(ey - sy) <= atol + rtol * abs(sy)):
+            starts.append(b)
+    starts.append(count)
+    curve_to = ctx.curve_to
+    for start, end in itertools.pairwise(starts):
+        if end - start < n:
+            continue
+        ctx.new_sub_path()
+        ctx.move_to(*xy[start])
+        for i in range(start, end - n + 1, n):
+            (x1, y1), (x2, y2), (x3, y3) = xy[i + 1], xy[i + 2], xy[i + 3]
+            curve_to(x1, y1, x2, y2, x3, y3)
+        if vmobject.consider_points_equals_2d(xy[start], xy[end - 1]):
+            ctx.close_path()
 
 
 class StillLayerRenderer(CairoRenderer):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+import numpy as np
 import pytest
 from manim import (
     DOWN,
@@ -140,3 +141,38 @@ def test_a_default_clip_is_pixel_identical(clip: str, quality: dict[str, Any],
 
     assert (_frames(make, PathReplayCamera, quality, StillLayerRenderer)
             == _frames(make, Camera, quality))
+
+
+def _paths_of(vmobject: Any) -> tuple[list[Any], list[Any]]:
+    """The cairo path Manim's camera builds for ``vmobject`` and the one PathReplayCamera
+    builds (on a miss), as lists of (kind, coordinates)."""
+    import cairo
+
+    found = []
+    for camera in (Camera(), PathReplayCamera()):
+        surface = cairo.ImageSurface(cairo.FORMAT_ARGB32, 64, 64)
+        ctx = cairo.Context(surface)
+        ctx.scale(7.3, -5.1)
+        camera.set_cairo_context_path(ctx, vmobject)
+        found.append(list(ctx.copy_path()))
+    return found[0], found[1]
+
+
+def test_a_built_path_is_manims_path() -> None:
+    from manim import Arrow, DashedLine, Line, VMobject
+
+    gap = VMobject()
+    gap.set_points(np.concatenate([Square().points, Circle().shift(3 * RIGHT).points,
+                                   Line(LEFT, UP).points]))
+    near = Square()
+    near.points[4] += 1e-9  # a seam within tolerance: no split
+    odd = VMobject()
+    odd.set_points(Square().points[:6])  # a curve and a half
+    nan = Square()
+    nan.points[2, 0] = np.nan  # Manim draws nothing; so must we
+    for mobject in [*Text("Σ 1.25 €").family_members_with_points(), Square(), Circle(),
+                    Triangle().scale(1e6), Arrow(LEFT, RIGHT), DashedLine(LEFT, RIGHT),
+                    gap, near, odd, nan, VMobject()]:
+        manims, ours = _paths_of(mobject)
+        assert ours == manims
+    assert len(_paths_of(gap)[0]) > len(_paths_of(near)[0])  # the test sees subpaths split
