@@ -237,9 +237,8 @@ class StillLayerRenderer(CairoRenderer):
         else:
             np.copyto(pixels, plan.full)
         # Anything not still when the play began counts as moving.
-        boxes = {id(m): _box(m, plan.matrix, plan.scale, plan.size) for m in drawn
-                 if id(m) not in plan.boxes}
-        rectangle = _union(b for b in boxes.values() if b is not None)
+        rectangle = _reach([m for m in drawn if id(m) not in plan.boxes], plan.matrix,
+                           plan.scale, plan.size)
         self._shown = (plan, rectangle, pixels)
         if rectangle is None:
             return
@@ -251,15 +250,14 @@ class StillLayerRenderer(CairoRenderer):
             dx0, dy0, dx1, dy1 = plan.dirty
             scratch[dy0:dy1, dx0:dx1] = plan.before[dy0:dy1, dx0:dx1]
         ctx = camera.get_cairo_context(scratch)
-        touched = []
+        touched = [rectangle]
         for mobject in drawn:
-            box = plan.boxes.get(id(mobject), ()) or boxes.get(id(mobject))
-            if id(mobject) in plan.boxes and (box is None or box[0] >= x1 or box[2] <= x0
-                                              or box[1] >= y1 or box[3] <= y0):
-                continue  # a still mobject outside the rectangle: already in ``full``
-            camera.display_vectorized(mobject, ctx)
-            if box:
+            if id(mobject) in plan.boxes:  # a still mobject
+                box = plan.boxes[id(mobject)]
+                if box is None or box[0] >= x1 or box[2] <= x0 or box[1] >= y1 or box[3] <= y0:
+                    continue  # outside the rectangle: already in ``full``
                 touched.append(box)
+            camera.display_vectorized(mobject, ctx)
         plan.dirty = _union(touched)
         pixels[y0:y1, x0:x1] = scratch[y0:y1, x0:x1]
         self.layered += 1
@@ -333,15 +331,23 @@ def _box(mobject: Any, matrix: Any, scale: float, size: tuple[int, int]
     stroke widths (a miter reaches at most half the miter limit of 10 widths from its corner)
     and two pixels of antialiasing.
     """
-    points = mobject.points
-    if len(points) == 0:
+    return _reach([mobject], matrix, scale, size)
+
+
+def _reach(mobjects: list[Any], matrix: Any, scale: float, size: tuple[int, int]
+           ) -> tuple[int, int, int, int] | None:
+    """One box around the boxes of ``mobjects`` (see :func:`_box`), in one pass over their
+    points: their points' box grown by the widest stroke among them."""
+    drawn = [m for m in mobjects if len(m.points)]
+    if not drawn:
         return None
+    points = drawn[0].points if len(drawn) == 1 else np.concatenate([m.points for m in drawn])
     low, high = points[:, :2].min(axis=0), points[:, :2].max(axis=0)
     xs = (matrix.xx * low[0] + matrix.xy * low[1] + matrix.x0,
           matrix.xx * high[0] + matrix.xy * high[1] + matrix.x0)
     ys = (matrix.yx * low[0] + matrix.yy * low[1] + matrix.y0,
           matrix.yx * high[0] + matrix.yy * high[1] + matrix.y0)
-    width = max(mobject.get_stroke_width(), mobject.get_stroke_width(background=True))
+    width = max(max(m.get_stroke_width(), m.get_stroke_width(background=True)) for m in drawn)
     pad = 5 * width * scale + 2
     x0 = max(0, math.floor(min(xs) - pad))
     y0 = max(0, math.floor(min(ys) - pad))
