@@ -66,6 +66,21 @@ tensors.weights = { like = "features" }
 """
 
 
+def code_clip_job(folder: Path, media: Path) -> dict[str, Any]:
+    """The fields of a RenderJob for CODE_LESSON's clip alpha at the test quality, traced by
+    torch here, rendering into ``media`` (its clip folder made)."""
+    from core.lesson import parse_lesson
+    from core.trace import trace_clip, trace_to_json
+
+    lesson = parse_lesson(CODE_LESSON, str(folder / "tiny.toml"))
+    clip = lesson.clip("alpha")
+    (media / clip.id).mkdir(parents=True)
+    return {"clip_id": clip.id, "title": clip.title, "kind": clip.kind, "seed": clip.seed,
+            "trace_json": trace_to_json(trace_clip(lesson, clip.id)), "hash": "0" * 64,
+            "quality": "test", "theme": "dark", "media": str(media), "gif": False,
+            "webm": False}
+
+
 def write_lesson(folder: Path, text: str = TINY_LESSON) -> Path:
     path = folder / "tiny.toml"
     path.write_text(text, encoding="utf-8")

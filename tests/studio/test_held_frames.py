@@ -167,14 +167,9 @@ def test_a_clip_encodes_the_same_from_bands_as_from_whole_frames(
     """End to end: a real clip's MP4 and poster, rendered with the renderer handing over bands,
     are byte for byte those rendered with whole frames (a writer that takes no rows)."""
     import studio.render
-    from core.lesson import parse_lesson
-    from core.trace import trace_clip, trace_to_json
     from studio.render import RenderJob, render_clip
-    from tests.studio.conftest import CODE_LESSON
+    from tests.studio.conftest import code_clip_job
 
-    lesson = parse_lesson(CODE_LESSON, str(tmp_path / "tiny.toml"))
-    clip = lesson.clip("alpha")
-    trace_json = trace_to_json(trace_clip(lesson, clip.id))
     bands = []
     write = Encoders.write
 
@@ -192,12 +187,7 @@ def test_a_clip_encodes_the_same_from_bands_as_from_whole_frames(
     made = {}
     for name, takes_rows in (("bands", True), ("whole", False)):
         monkeypatch.setattr(studio.render, "_writer_class", writer(takes_rows))
-        media = tmp_path / name
-        (media / clip.id).mkdir(parents=True)
-        result = render_clip(RenderJob(
-            clip_id=clip.id, title=clip.title, kind=clip.kind, seed=clip.seed,
-            trace_json=trace_json, hash="0" * 64, quality="test", theme="dark",
-            media=str(media), gif=False, webm=False))
+        result = render_clip(RenderJob(**code_clip_job(tmp_path, tmp_path / name)))
         assert result.entry is not None and result.stage is not None, result.error
         files = result.entry["files"]
         made[name] = [(Path(result.stage) / Path(files[key]).name).read_bytes()

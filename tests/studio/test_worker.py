@@ -8,9 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from core.lesson import parse_lesson
-from core.trace import trace_clip, trace_to_json
-from tests.studio.conftest import CODE_LESSON, ROOT
+from tests.studio.conftest import ROOT, code_clip_job
 
 # Runs in a fresh interpreter where any import of torch fails, the way a worker would: the
 # initializer, then one real render of a code clip at the test quality.
@@ -36,14 +34,7 @@ print(json.dumps({{"error": result.error, "files": files, "torch": "torch" in sy
 
 
 def test_a_worker_renders_a_clip_without_torch(tmp_path: Path) -> None:
-    lesson = parse_lesson(CODE_LESSON, str(tmp_path / "tiny.toml"))
-    clip = lesson.clip("alpha")
-    media = tmp_path / "media"
-    (media / clip.id).mkdir(parents=True)
-    job = {"clip_id": clip.id, "title": clip.title, "kind": clip.kind, "seed": clip.seed,
-           "trace_json": trace_to_json(trace_clip(lesson, clip.id)), "hash": "0" * 64,
-           "quality": "test", "theme": "dark", "media": str(media), "gif": False,
-           "webm": False}
+    job = code_clip_job(tmp_path, tmp_path / "media")
     done = subprocess.run([sys.executable, "-c", WORKER.format(root=str(ROOT)), json.dumps(job)],
                           capture_output=True, text=True, timeout=240, cwd=ROOT)
     assert done.returncode == 0, done.stderr
