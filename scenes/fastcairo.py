@@ -266,10 +266,8 @@ class StillLayerRenderer(CairoRenderer):
 def _rows(a: tuple[int, int, int, int] | None, b: tuple[int, int, int, int] | None
           ) -> tuple[int, int]:
     """The rows two rectangles cover, first to one past the last ((0, 0): none)."""
-    spans = [(r[1], r[3]) for r in (a, b) if r is not None]
-    if not spans:
-        return 0, 0
-    return min(s[0] for s in spans), max(s[1] for s in spans)
+    box = _union(r for r in (a, b) if r is not None)
+    return (0, 0) if box is None else (box[1], box[3])
 
 
 def _union(boxes: Any) -> tuple[int, int, int, int] | None:
@@ -285,7 +283,7 @@ class _Plan:
     still: list[Any]  # the still mobjects Manim draws every frame (kept: their ids are keys)
     boxes: dict[int, tuple[int, int, int, int] | None]  # their pixel boxes, by id
     before: Any  # Manim's still image: the still mobjects below the first animated one
-    full: Any  # that image with every still mobject drawn
+    full: Any  # that image with every still mobject drawn (``before`` itself if none)
     scratch: Any  # ``before`` with what the last frame drew over it, inside ``dirty``
     dirty: tuple[int, int, int, int] | None  # where scratch differs from before
     matrix: Any  # the cairo context's scene-to-pixel matrix
