@@ -5,10 +5,11 @@ from __future__ import annotations
 import functools
 
 import numpy as np
-from manim import DOWN, LEFT, RIGHT, UP, FadeIn, FadeOut, Rectangle, Text, VGroup, Write
+from manim import DOWN, LEFT, RIGHT, UP, FadeIn, FadeOut, Rectangle, VGroup, Write
 
 from core.summary import SummaryCell, SummaryRow, SummaryTrace
 from scenes.base import TraceScene
+from scenes.components.pango_svg import PangoText
 from scenes.components.text import label
 from scenes.stage import safe_area
 from scenes.theme import Theme
@@ -144,7 +145,7 @@ def fitted(text: str, theme: Theme, width: float, color: str) -> VGroup:
 
 @functools.lru_cache(maxsize=4096)
 def _width(text: str, font: str, size: float) -> float:
-    return float(Text(text, font=font, font_size=size).width)
+    return float(PangoText(text, font=font, font_size=size).width)
 
 
 def evidence_card(row: SummaryRow, columns: tuple[str, ...], theme: Theme) -> VGroup:

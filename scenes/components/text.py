@@ -7,6 +7,7 @@ from collections import OrderedDict
 
 from manim import DOWN, LEFT, Text, VGroup
 
+from scenes.components.pango_svg import PangoText
 from scenes.theme import Theme
 
 __all__ = ["label", "made_text", "mono", "wrapped"]
@@ -22,8 +23,9 @@ _MADE_MAX = 512
 
 
 def made_text(text: str, font: str, size: float, color: str, weight: str = "NORMAL") -> Text:
-    """A ``Text``, built (laid out by Pango, parsed from SVG) once per distinct string and
-    style in a process, and copied after that.
+    """A ``Text``, built (laid out by Pango, read from its SVG by :class:`PangoText`, which
+    makes Manim's glyphs at a quarter of the cost) once per distinct string and style in a
+    process, and copied after that.
 
     Manim keeps each letter's parsed SVG path (``path_obj``) after it has made the letter's
     points from it, and every copy (each Transform copies its mobjects) copies those paths
@@ -33,7 +35,7 @@ def made_text(text: str, font: str, size: float, color: str, weight: str = "NORM
     key = (text, font, float(size), color, weight)
     made = _MADE.get(key)
     if made is None:
-        made = Text(text, font=font, font_size=size, color=color, weight=weight)
+        made = PangoText(text, font=font, font_size=size, color=color, weight=weight)
         # The SVG's own tree of groups, a second set of mobjects beside the letters (about
         # four per letter), kept for Tex's substring lookups: Text never reads it again.
         made.id_to_vgroup_dict = {}
