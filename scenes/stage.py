@@ -34,6 +34,7 @@ from manim import (
 from core.lesson import preferred_slot
 from core.model import OpKind, OpRecord, ProgramTrace, TensorFacts, TensorRef, logical_indices
 from scenes.components.code_line import CodeLine
+from scenes.components.glide import Glide, SlideOut
 from scenes.components.storage_strip import StorageStrip, cell_width_for
 from scenes.components.tensor_grid import Cell, size_badge
 from scenes.components.text import label, mono, wrapped
@@ -588,11 +589,11 @@ class Stage:
                     self.figures[figure.ref] = figure
                 elif np.linalg.norm(shift) > 0.03 or scale < 1.0:
                     if scale < 1.0:
-                        anims.append(figure.animate.scale(scale).shift(shift))
+                        anims.append(Glide(figure, shift, scale))
                     else:
-                        anims.append(figure.animate.shift(shift))
+                        anims.append(Glide(figure, shift))
                     for arrows in self._attached(figure.ref):
-                        anims.append(FadeOut(arrows))
+                        anims.append(SlideOut(arrows))
             top -= (line_height + LINE_GAP) * scale
         # The records keep the row's order: the next layout never swaps two figures.
         self.figures = {f.ref: f for f in order} | {
@@ -659,8 +660,8 @@ class Stage:
 
     def _leave(self, ref: TensorRef) -> list[Any]:
         figure = self.figures.pop(ref)
-        anims: list[Any] = [FadeOut(figure, shift=LEFT * 1.5)]
-        anims += [FadeOut(a) for a in self._attached(ref)]
+        anims: list[Any] = [SlideOut(figure, LEFT * 1.5)]
+        anims += [SlideOut(a) for a in self._attached(ref)]
         return anims
 
     def swap_figure(self, old: TensorRef, figure: Figure) -> None:
@@ -697,9 +698,9 @@ class Stage:
                 st.width + STRIP_GAP for st in self.strips.values()) + strip.width
                 > self.right - self.left):
             oldest = next(iter(self.strips))
-            anims.append(FadeOut(self.strips.pop(oldest), shift=LEFT * 1.5))
+            anims.append(SlideOut(self.strips.pop(oldest), LEFT * 1.5))
             for ref in [r for r, f in self.figures.items() if f.facts.storage == oldest]:
-                anims += [FadeOut(a) for a in self._attached(ref)]
+                anims += [SlideOut(a) for a in self._attached(ref)]
         self.strips[facts.storage] = strip
         anims += self._place_strips(new=strip)
         anims += self.arrange(keep=keep, badges=badges)
@@ -710,9 +711,9 @@ class Stage:
         memory, and the tensors get the height back."""
         anims: list[Any] = []
         for storage in list(self.strips):
-            anims.append(FadeOut(self.strips.pop(storage), shift=DOWN * 0.5))
+            anims.append(SlideOut(self.strips.pop(storage), DOWN * 0.5))
             for ref in [r for r, f in self.figures.items() if f.facts.storage == storage]:
-                anims += [FadeOut(a) for a in self._attached(ref)]
+                anims += [SlideOut(a) for a in self._attached(ref)]
         self.strip_rows = 1
         return anims + self.arrange()
 
@@ -728,9 +729,9 @@ class Stage:
             return []
         if now:
             strip.shift(RIGHT * dx)
-        anims: list[Any] = [] if now else [strip.animate.shift(RIGHT * dx)]
+        anims: list[Any] = [] if now else [Glide(strip, RIGHT * dx)]
         for ref in [r for r, f in self.figures.items() if f.facts.storage == strip.facts.storage]:
-            anims += [FadeOut(links) for links in self._attached(ref)]
+            anims += [SlideOut(links) for links in self._attached(ref)]
         return anims
 
     def replace_strip(self, old: StorageStrip, new: StorageStrip) -> None:
@@ -761,10 +762,10 @@ class Stage:
                 s.shift(shift)
                 anims.append(FadeIn(s))
             elif np.linalg.norm(shift) > 1e-3:
-                anims.append(s.animate.shift(shift))
+                anims.append(Glide(s, shift))
                 for ref in [r for r, f in self.figures.items()
                             if f.facts.storage == s.facts.storage]:
-                    anims += [FadeOut(a) for a in self._attached(ref)]
+                    anims += [SlideOut(a) for a in self._attached(ref)]
         return anims
 
     def arrows_to_storage(self, figure: Figure, strip: StorageStrip,

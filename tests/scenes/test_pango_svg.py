@@ -100,5 +100,5 @@ def test_anything_but_cairos_shape_goes_to_manims_parser(monkeypatch: pytest.Mon
         assert pango_svg._template(outline) is None, outline
     # The fallback itself: with the reader refusing, PangoText is still Manim's Text.
     monkeypatch.setattr(pango_svg, "glyph_table", lambda svg: None)
-    style = {"font": THEME.font, "font_size": THEME.body_size, "color": THEME.text}
+    style: dict[str, Any] = {"font": THEME.font, "font_size": THEME.body_size, "color": THEME.text}
     _same(PangoText("x.view(5, 1)", **style), Text("x.view(5, 1)", **style))

@@ -1,0 +1,104 @@
+"""Moves that copy points, not mobjects: the stage's layout animations.
+
+``figure.animate.scale(s).shift(v)`` and ``FadeOut(figure, shift=v)`` are Transforms, and a
+Transform deep-copies its mobject three times when it begins (the start, the target, a copy of
+the target). Each frame it then interpolates every attribute of every part. A figure is dozens of
+glyphs and cells, and the stage moves whole rows of figures at every layout step, so these copies
+were a tenth of a clip's scene Python. :class:`Glide` and :class:`SlideOut` keep only what
+changes, each part's points (and for a fade its colours), and interpolate them with Manim's
+straight-path formula ``(1 - t)·start + t·end``. The end comes from the same float operations
+that ``scale`` (about the centre) and ``shift`` apply, so the path a student sees is Manim's.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from manim import FadeOut, Mobject
+from manim.animation.animation import Animation
+
+__all__ = ["Glide", "SlideOut"]
+
+
+def _ends(mobject: Any, shift: np.ndarray, scale: float
+          ) -> list[tuple[Mobject, np.ndarray, np.ndarray]]:
+    """Each part with points: where it is, and where ``scale`` then ``shift`` put it."""
+    about = mobject.get_center()  # Mobject.scale's default: about the centre
+    paths = []
+    for part in mobject.family_members_with_points():
+        start = np.array(part.points, dtype=np.float64)
+        end = start
+        if scale != 1.0:
+            end = (start - about) * scale + about
+        end = end + shift
+        paths.append((part, start, end))
+    return paths
+
+
+class Glide(Animation):
+    """``mobject.animate.scale(scale).shift(shift)``, copying points instead of the mobject."""
+
+    def __init__(self, mobject: Mobject, shift: Any, scale: float = 1.0, **kwargs: Any) -> None:
+        super().__init__(mobject, **kwargs)
+        self.shift_by = np.asarray(shift, dtype=np.float64)
+        self.scale_by = float(scale)
+        self._paths: list[tuple[Mobject, np.ndarray, np.ndarray]] = []
+
+    def begin(self) -> None:
+        self._paths = _ends(self.mobject, self.shift_by, self.scale_by)
+        if self.suspend_mobject_updating:
+            self.mobject.suspend_updating()
+        self.interpolate(0)
+
+    def interpolate_mobject(self, alpha: float) -> None:
+        t = self.rate_func(alpha)
+        for part, start, end in self._paths:
+            part.points = (1 - t) * start + t * end
+
+    def get_all_mobjects(self) -> list[Any]:
+        return [self.mobject]
+
+
+class SlideOut(FadeOut):
+    """``FadeOut(mobject, shift=shift)``, copying points and colours instead of the mobject.
+
+    Like FadeOut it removes the mobject from the scene at the end and puts its points and
+    colours back as they were, so the mobject can be shown again later.
+    """
+
+    _COLOURS = ("fill_rgbas", "stroke_rgbas", "background_stroke_rgbas")
+
+    def __init__(self, mobject: Mobject, shift: Any = None, **kwargs: Any) -> None:
+        shift = np.zeros(3) if shift is None else np.asarray(shift, dtype=np.float64)
+        super().__init__(mobject, shift=shift, **kwargs)
+        self._paths: list[tuple[Mobject, np.ndarray, np.ndarray]] = []
+        self._colours: list[tuple[Mobject, str, np.ndarray, np.ndarray]] = []
+
+    def begin(self) -> None:
+        self._paths = _ends(self.mobject, np.asarray(self.shift_vector, dtype=np.float64), 1.0)
+        self._colours = []
+        for part, _, _ in self._paths:
+            for name in self._COLOURS:
+                rgbas = getattr(part, name, None)
+                if isinstance(rgbas, np.ndarray) and rgbas.size:
+                    faded = np.array(rgbas, dtype=np.float64)
+                    faded[:, 3] = 0.0  # fade(1): every opacity to 0, the colours kept
+                    self._colours.append((part, name, np.array(rgbas, dtype=np.float64), faded))
+        if self.suspend_mobject_updating:
+            self.mobject.suspend_updating()
+        self.interpolate(0)
+
+    def interpolate_mobject(self, alpha: float) -> None:
+        t = self.rate_func(alpha)
+        for part, start, end in self._paths:
+            part.points = (1 - t) * start + t * end
+        for part, name, start, end in self._colours:
+            setattr(part, name, (1 - t) * start + t * end)
+
+    def get_all_mobjects(self) -> list[Any]:
+        return [self.mobject]
+
+    def clean_up_from_scene(self, scene: Any = None) -> None:
+        Animation.clean_up_from_scene(self, scene)
+        self.interpolate(0)  # as FadeOut does: gone from the scene, whole again
