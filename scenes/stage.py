@@ -34,7 +34,7 @@ from manim import (
 from core.lesson import preferred_slot
 from core.model import OpKind, OpRecord, ProgramTrace, TensorFacts, TensorRef, logical_indices
 from scenes.components.code_line import CodeLine
-from scenes.components.glide import Glide, SlideOut
+from scenes.components.glide import Glide, Scroll, SlideOut
 from scenes.components.storage_strip import StorageStrip, cell_width_for
 from scenes.components.tensor_grid import Cell, size_badge
 from scenes.components.text import label, mono, wrapped
@@ -372,10 +372,9 @@ class Stage:
         new_first = max(0, min(line - 1, total - self.window))
         dy = self._line_tops[first] - self._line_tops[new_first]
         self.first_line = new_first
-        anims: list[Any] = []
-        for i, text in enumerate(self.code.lines):
-            shown = new_first <= i < new_first + self.window
-            anims.append(text.animate.shift(UP * dy).set_opacity(1.0 if shown else 0.0))
+        # Lines fade by where they are, so none is drawn over the panel's edges.
+        anims: list[Any] = [Scroll(self.code.lines, UP * dy, first, new_first - first,
+                                   self.window)]
         up, down = self._more
         anims.append(up.animate.set_opacity(1.0 if new_first > 0 else 0.0))
         anims.append(down.animate.set_opacity(

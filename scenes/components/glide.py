@@ -18,7 +18,7 @@ import numpy as np
 from manim import FadeOut, Mobject
 from manim.animation.animation import Animation
 
-__all__ = ["Glide", "SlideOut"]
+__all__ = ["Glide", "Scroll", "SlideOut"]
 
 
 def _ends(mobject: Any, shift: np.ndarray, scale: float
@@ -102,3 +102,66 @@ class SlideOut(FadeOut):
     def clean_up_from_scene(self, scene: Any = None) -> None:
         Animation.clean_up_from_scene(self, scene)
         self.interpolate(0)  # as FadeOut does: gone from the scene, whole again
+
+
+class Scroll(Animation):
+    """Code lines sliding by ``shift`` behind a window of ``window`` line slots.
+
+    ``.animate.shift(...).set_opacity(...)`` faded a line over the whole slide, so a line
+    leaving the window was drawn, half faded, over the panel's top edge, and a line coming in
+    showed below its bottom edge. Here a line's opacity follows its slot instead: full inside
+    the window, none a third of a slot outside it. The slide moves the lines ``slots`` slots (the
+    new first line's index minus the old one's), so line ``i`` is at slot
+    ``i - first - t·slots`` at progress ``t``. At the end every line has exactly the opacity
+    ``set_opacity`` gives it (1 in the window, 0 outside), as before.
+    """
+
+    _COLOURS = ("fill_rgbas", "stroke_rgbas", "background_stroke_rgbas")
+
+    def __init__(self, lines: Any, shift: Any, first: int, slots: int, window: int,
+                 **kwargs: Any) -> None:
+        super().__init__(lines, **kwargs)
+        self.shift_by = np.asarray(shift, dtype=np.float64)
+        self.first, self.slots, self.window = first, slots, window
+        self._lines: list[tuple[int, bool, list[tuple[Mobject, np.ndarray, np.ndarray]]]] = []
+
+    def _slot(self, index: int, t: float) -> float:
+        return index - self.first - t * self.slots
+
+    def _opacity(self, slot: float) -> float:
+        outside = max(-slot, slot - (self.window - 1), 0.0)
+        return min(1.0, max(0.0, 1.0 - 3.0 * outside))
+
+    def begin(self) -> None:
+        self._lines = []
+        for index, line in enumerate(self.mobject.submobjects):
+            start, end = self._slot(index, 0.0), self._slot(index, 1.0)
+            # A line that never comes within a third of a slot of the window stays unseen.
+            seen = min(start, end) < self.window - 2 / 3 and max(start, end) > -2 / 3
+            self._lines.append((index, seen, _ends(line, self.shift_by, 1.0)))
+        if self.suspend_mobject_updating:
+            self.mobject.suspend_updating()
+        self.interpolate(0)
+
+    def interpolate_mobject(self, alpha: float) -> None:
+        t = self.rate_func(alpha)
+        for index, seen, paths in self._lines:
+            opacity = self._opacity(self._slot(index, t))
+            for part, start, end in paths:
+                part.points = (1 - t) * start + t * end
+                if not seen:
+                    continue
+                for name in self._COLOURS:
+                    rgbas = getattr(part, name, None)
+                    if isinstance(rgbas, np.ndarray) and rgbas.size:
+                        rgbas = np.array(rgbas, dtype=np.float64)
+                        rgbas[:, 3] = opacity
+                        setattr(part, name, rgbas)
+
+    def finish(self) -> None:
+        super().finish()
+        for index, line in enumerate(self.mobject.submobjects):
+            line.set_opacity(self._opacity(self._slot(index, 1.0)))
+
+    def get_all_mobjects(self) -> list[Any]:
+        return [self.mobject]

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from manim import DOWN, LEFT, FadeOut, Scene, Square, VGroup
 
-from scenes.components.glide import Glide, SlideOut
+from scenes.components.glide import Glide, Scroll, SlideOut
 from scenes.components.text import label
 from scenes.theme import THEMES
 
@@ -76,3 +76,39 @@ def test_slide_out_is_fade_out_and_leaves_the_mobject_whole() -> None:
     for a, b in zip(_state(ours), before, strict=True):
         assert np.array_equal(a, b)  # as FadeOut leaves it: whole, where it was
     _alike(ours, manims)
+
+
+def test_scrolled_code_lines_are_seen_only_in_the_window() -> None:
+    theme = THEMES["dark"]
+    source = [f"line_{i} = torch.ones({i + 1})" for i in range(7)]
+
+    def lines() -> VGroup:
+        group = VGroup(*(label(s, theme) for s in source)).arrange(DOWN, aligned_edge=LEFT)
+        for i, line in enumerate(group):
+            line.set_opacity(1.0 if i < 3 else 0.0)  # a window of 3 lines, from line 0
+        return group
+
+    ours, manims = lines(), lines()
+    pitch = float(ours[0].get_y() - ours[1].get_y())
+    shift = np.array([0.0, 2 * pitch, 0.0])  # two lines up: lines 2 to 4 in the window
+    window_top, window_bottom = float(ours[0].get_top()[1]), float(ours[2].get_bottom()[1])
+    scroll = Scroll(ours, shift, 0, 2, 3)
+    scroll.begin()
+    faded = 0
+    for alpha in (0.15, 0.3, 0.5, 0.7, 0.85):
+        scroll.interpolate(alpha)
+        for line in ours:
+            opacity = line[0].get_fill_opacity()
+            faded += 0.0 < opacity < 1.0
+            if opacity > 0.0:  # drawn: then it is inside the window, bar a third of a line
+                assert line.get_bottom()[1] > window_bottom - pitch / 3 - 0.05
+                assert line.get_top()[1] < window_top + pitch / 3 + 0.05
+    assert faded  # lines did fade in and out, not jump
+    scroll.finish()
+    old = [line.animate.shift(shift).set_opacity(1.0 if 2 <= i < 5 else 0.0)
+           for i, line in enumerate(manims)]
+    for animation in old:
+        built = animation.build()
+        built.begin()
+        built.finish()
+    _alike(ours, manims)  # the end is the old animation's end: places and opacities
