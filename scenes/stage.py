@@ -497,15 +497,24 @@ class Stage:
         at = next((i for i, f in enumerate(order) if f.ref == before), len(order))
         order[at:at] = list(new)
 
+        # Each figure's width and height, measured once: Manim walks every point to measure,
+        # and the packing below asks many times. Forgotten when a figure changes.
+        sizes: dict[int, tuple[float, float]] = {}
+
+        def size(f: Figure) -> tuple[float, float]:
+            if id(f) not in sizes:
+                sizes[id(f)] = (float(f.width), float(f.height))
+            return sizes[id(f)]
+
         def gap(figs: list[Figure]) -> float:
             """FIGURE_GAP, or less (down to MIN_GAP) when that keeps a line at full size."""
             if len(figs) < 2:
                 return FIGURE_GAP
-            spare = (usable - sum(f.width for f in figs)) / (len(figs) - 1)
+            spare = (usable - sum(size(f)[0] for f in figs)) / (len(figs) - 1)
             return max(MIN_GAP, min(FIGURE_GAP, spare))
 
         def width(figs: list[Figure]) -> float:
-            return sum(f.width for f in figs) + gap(figs) * max(0, len(figs) - 1)
+            return sum(size(f)[0] for f in figs) + gap(figs) * max(0, len(figs) - 1)
 
         if width(order) > usable:
             # Stride badges belong to the layout step that showed them; when the row is too
@@ -516,6 +525,7 @@ class Stage:
                     anims += [FadeOut(m) for m in figure.header_extra]
                     figure.remove(*figure.header_extra)
                     figure.header_extra.clear()
+                    sizes.pop(id(figure), None)
         room = (b.work[1] - b.work[0]) - (ARROW_ROOM if self.strips else 0.0)
 
         def lines_of(figs: list[Figure]) -> list[list[Figure]]:
@@ -533,13 +543,13 @@ class Stage:
 
         def fits(figs: list[Figure]) -> bool:
             lines = lines_of(figs)
-            tall = sum(max(f.height for f in line) for line in lines)
+            tall = sum(max(size(f)[1] for f in line) for line in lines)
             tall += LINE_GAP * max(0, len(lines) - 1)
             return all(width(line) <= usable for line in lines) and tall <= room + 0.05
 
         def short_of(figs: list[Figure]) -> float:
             lines = lines_of(figs)
-            return (sum(max(f.height for f in line) for line in lines)
+            return (sum(max(size(f)[1] for f in line) for line in lines)
                     + LINE_GAP * max(0, len(lines) - 1)) - room
 
         while len(order) > MAX_FIGURES:
@@ -560,7 +570,7 @@ class Stage:
             order.remove(leaving)
             anims += self._leave(leaving.ref)
         lines = lines_of(order)
-        heights = [max(f.height for f in line) for line in lines]
+        heights = [max(size(f)[1] for f in line) for line in lines]
         total_height = sum(heights) + LINE_GAP * max(0, len(lines) - 1)
         widest = max((width(line) for line in lines), default=0.0)
         tall = room / total_height if total_height else 1.0
@@ -576,11 +586,9 @@ class Stage:
             x = (b.left + b.right) / 2 - width(line) * scale / 2
             between = gap(line)
             for figure in line:
-                targets = figure.copy()
-                if scale < 1.0:
-                    targets.scale(scale)
-                shift = np.array([x - targets.get_left()[0], top - targets.get_top()[1], 0.0])
-                x += targets.width + between * scale
+                left, high, wide = _scaled_box(figure, scale, size(figure)[0])
+                shift = np.array([x - left, top - high, 0.0])
+                x += wide + between * scale
                 if figure in new:
                     if scale < 1.0:
                         figure.scale(scale)
@@ -848,6 +856,26 @@ class Stage:
 
     def index_of(self, op: OpRecord) -> int:
         return next(i for i, o in enumerate(self.trace.ops) if o is op)
+
+
+def _scaled_box(figure: Mobject, scale: float, width: float) -> tuple[float, float, float]:
+    """Left edge, top edge and width of ``figure.copy().scale(scale)``, without the copy.
+
+    ``scale`` maps each coordinate ``v`` to ``scale·(v − c) + c`` about the centre ``c``. For a
+    positive scale that is monotone in float arithmetic too, so the smallest (largest)
+    coordinate after scaling is the scaled smallest (largest) one: the numbers are the copy's.
+    """
+    left, high = float(figure.get_left()[0]), float(figure.get_top()[1])
+    if scale >= 1.0:
+        return left, high, width
+    centre = figure.get_center()
+
+    def scaled(v: float, dim: int) -> float:
+        return float(scale * (v - centre[dim]) + centre[dim])
+
+    most, least = figure.reduce_across_dimension(max, 0), figure.reduce_across_dimension(min, 0)
+    wide = 0.0 if most is None or least is None else scaled(most, 0) - scaled(least, 0)
+    return scaled(left, 0), scaled(high, 1), wide
 
 
 def fade_group(mobjects: Iterable[Mobject]) -> list[Any]:

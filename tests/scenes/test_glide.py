@@ -112,3 +112,16 @@ def test_scrolled_code_lines_are_seen_only_in_the_window() -> None:
         built.begin()
         built.finish()
     _alike(ours, manims)  # the end is the old animation's end: places and opacities
+
+
+@pytest.mark.parametrize("scale", [1.0, 0.73, 0.4])
+def test_a_scaled_box_is_the_scaled_copys(scale: float) -> None:
+    from scenes.stage import _scaled_box
+
+    figure = _thing()
+    figure.add(label("-0.8948", THEMES["dark"]).next_to(figure, DOWN).shift(LEFT * 0.3))
+    copy = figure.copy()
+    if scale < 1.0:  # as Stage.arrange did: a row at full size is not scaled
+        copy.scale(scale)
+    assert _scaled_box(figure, scale, float(figure.width)) == (
+        float(copy.get_left()[0]), float(copy.get_top()[1]), float(copy.width))
