@@ -14,6 +14,7 @@ from manim import (
     GrowArrow,
     Mobject,
     MoveAlongPath,
+    SurroundingRectangle,
     VGroup,
 )
 
@@ -30,6 +31,28 @@ def previous(stage: Stage, ref: TensorRef) -> TensorRef:
     """The version of ``ref``'s name just before ``ref`` (what the screen shows before a write)."""
     older = [t.ref for t in stage.trace.tensors if t.name == ref.name and t.version < ref.version]
     return max(older, key=lambda r: r.version) if older else ref
+
+
+def _token(text: str, stage: Stage) -> VGroup:
+    """A value on its way: the digits on an opaque chip, so it passes over other cells' digits
+    instead of printing through them."""
+    th = stage.theme
+    value = mono(text, th, th.cell_size, stage.highlight)
+    chip = SurroundingRectangle(value, buff=0.05, color=stage.highlight, stroke_width=1.5)
+    chip.set_fill(th.background, opacity=1.0)
+    return VGroup(chip, value)
+
+
+def _inside(points: list[Any], token: Mobject, stage: Stage) -> list[Any]:
+    """The path with the token kept inside the safe area: a lane beside a column at the edge
+    of the frame would carry half the chip off screen."""
+    half = token.width / 2
+    kept = []
+    for point in points:
+        point = point.copy()
+        point[0] = min(max(point[0], stage.left + half), stage.right - half)
+        kept.append(point)
+    return kept
 
 
 def travel(scene: Any, flights: list[tuple[Any, Mobject, Callable[[], list[Any]]]]) -> None:
@@ -72,11 +95,12 @@ def play(scene: Any, stage: Stage, op: OpRecord) -> None:
     flights: list[tuple[Any, Mobject, Callable[[], list[Any]]]] = []
     for k, parts, text, cell_index in zip(plan.elements, down, plan.printed, plan.cells,
                                           strict=True):
-        token = mono(text, th, th.cell_size, stage.highlight)
+        token = _token(text, stage)
         token.move_to(writer.cell(k))
-        points = [writer.cell(k).get_center()]
+        # Along the arrow itself: to its start on the cell's edge, down its lane, into storage.
+        points = [writer.cell(k).get_center(), parts[0].get_start()]
         points += [p.get_end() for p in parts]
-        flights.append((MoveAlongPath(token, polyline(points)), token,
+        flights.append((MoveAlongPath(token, polyline(_inside(points, token, stage))), token,
                         partial(change_value, strip.cell(cell_index), text, th)))
     travel(scene, flights)
     stage.rekey(writer.ref, plan.writer, stage.facts(plan.writer))
@@ -105,10 +129,11 @@ def _alias(scene: Any, stage: Stage, figure: Figure, ref: TensorRef,
         arrow = Arrow(start, end, buff=0, stroke_width=2.5, color=figure.hue,
                       max_tip_length_to_length_ratio=0.15, tip_length=0.16)
         arrows.add(arrow)
-        token = mono(facts.printed[k] or "?", th, th.cell_size, stage.highlight)
+        token = _token(facts.printed[k] or "?", stage)
         token.move_to(storage_cell)
-        flights.append((MoveAlongPath(token, polyline([storage_cell.get_center(), end,
-                                                    figure.cell(k).get_center()])), token,
+        path = _inside([storage_cell.get_center(), start, end, figure.cell(k).get_center()],
+                       token, stage)
+        flights.append((MoveAlongPath(token, polyline(path)), token,
                         partial(change_value, figure.cell(k), facts.printed[k], th)))
     grown: list[Any] = list(arrows)
     scene.play(*(GrowArrow(a) for a in grown), run_time=0.7)
