@@ -53,19 +53,12 @@ class _Template:
     them) make each row of Manim's points."""
 
     def __init__(self, coords: np.ndarray, direct: list[tuple[int, int]],
-                 thirds: list[tuple[int, int, int, bool]]) -> None:
+                 near: list[tuple[int, int, int]], far: list[tuple[int, int, int]]) -> None:
         self.coords = coords
-        self.rows = len(direct) + len(thirds)
-        self.direct_rows = np.array([r for r, _ in direct], dtype=np.intp)
-        self.direct_from = np.array([k for _, k in direct], dtype=np.intp)
-        near = [t for t in thirds if t[3]]
-        far = [t for t in thirds if not t[3]]
-        self.near = (np.array([t[0] for t in near], dtype=np.intp),
-                     np.array([t[1] for t in near], dtype=np.intp),
-                     np.array([t[2] for t in near], dtype=np.intp))
-        self.far = (np.array([t[0] for t in far], dtype=np.intp),
-                    np.array([t[1] for t in far], dtype=np.intp),
-                    np.array([t[2] for t in far], dtype=np.intp))
+        self.rows = len(direct) + len(near) + len(far)
+        self.direct_rows, self.direct_from = _columns(direct, 2)
+        self.near = _columns(near, 3)  # (row, start, end): (start + start + end) / 3
+        self.far = _columns(far, 3)  # (row, start, end): (start + end + end) / 3
 
     def points(self, x: float, y: float) -> np.ndarray:
         """The glyph's points at ``(x, y)``, as Manim's ``handle_commands`` makes them."""
@@ -82,19 +75,26 @@ class _Template:
         return out
 
 
+def _columns(entries: list[Any], width: int) -> tuple[np.ndarray, ...]:
+    """Each field of the entries as an index array."""
+    table = np.array(entries, dtype=np.intp).reshape(-1, width)
+    return tuple(table[:, i] for i in range(width))
+
+
 @lru_cache(maxsize=4096)
 def _template(d: str) -> _Template | None:
     """A glyph outline's template, or None when ``d`` is not plain absolute M/L/C/Z."""
     coords: list[tuple[float, float]] = []
     direct: list[tuple[int, int]] = []
-    thirds: list[tuple[int, int, int, bool]] = []
+    near: list[tuple[int, int, int]] = []
+    far: list[tuple[int, int, int]] = []
     rows = 0
 
     def line(start: int, end: int) -> None:
         nonlocal rows
         direct.append((rows, start))
-        thirds.append((rows + 1, start, end, True))
-        thirds.append((rows + 2, start, end, False))
+        near.append((rows + 1, start, end))
+        far.append((rows + 2, start, end))
         direct.append((rows + 3, end))
         rows += 4
 
@@ -145,7 +145,7 @@ def _template(d: str) -> _Template | None:
                 line(last_move, last_true_move)
                 last_move = last_true_move
             closed = True
-    return _Template(np.array(coords, dtype=np.float64).reshape(-1, 2), direct, thirds)
+    return _Template(np.array(coords, dtype=np.float64).reshape(-1, 2), direct, near, far)
 
 
 def glyph_table(svg: str) -> list[tuple[str, str, str, float, float]] | None:
