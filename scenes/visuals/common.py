@@ -18,6 +18,7 @@ from manim import (
     MoveAlongPath,
     RoundedRectangle,
     Succession,
+    SurroundingRectangle,
     VGroup,
     VMobject,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "console",
     "drop_in",
     "fly",
+    "on_chip",
     "order_text",
     "polyline",
     "rearrange",
@@ -202,6 +204,14 @@ def plan_moves(starts: Sequence[np.ndarray], targets: Sequence[np.ndarray], half
             break
     assert chosen is not None
     return chosen[1], chosen[2]
+
+
+def on_chip(value: VMobject, stage: Stage) -> VGroup:
+    """A value on its way somewhere, on an opaque chip: it passes over other cells' digits
+    instead of printing through them."""
+    chip = SurroundingRectangle(value, buff=0.05, color=stage.highlight, stroke_width=1.5)
+    chip.set_fill(stage.theme.background, opacity=1.0)
+    return VGroup(chip, value)
 
 
 def polyline(points: Sequence[np.ndarray]) -> VMobject:

@@ -14,7 +14,6 @@ from manim import (
     GrowArrow,
     Mobject,
     MoveAlongPath,
-    SurroundingRectangle,
     VGroup,
 )
 
@@ -22,7 +21,7 @@ from core.model import OpRecord, TensorRef, Write
 from scenes.components.storage_strip import change_value
 from scenes.components.text import mono
 from scenes.stage import Figure, Stage
-from scenes.visuals.common import bring, polyline, rearrange, transient
+from scenes.visuals.common import bring, on_chip, polyline, rearrange, transient
 
 __all__ = ["play", "previous"]
 
@@ -34,13 +33,8 @@ def previous(stage: Stage, ref: TensorRef) -> TensorRef:
 
 
 def _token(text: str, stage: Stage) -> VGroup:
-    """A value on its way: the digits on an opaque chip, so it passes over other cells' digits
-    instead of printing through them."""
-    th = stage.theme
-    value = mono(text, th, th.cell_size, stage.highlight)
-    chip = SurroundingRectangle(value, buff=0.05, color=stage.highlight, stroke_width=1.5)
-    chip.set_fill(th.background, opacity=1.0)
-    return VGroup(chip, value)
+    """A written value on its way, on a chip (:func:`on_chip`)."""
+    return on_chip(mono(text, stage.theme, stage.theme.cell_size, stage.highlight), stage)
 
 
 def _inside(points: list[Any], token: Mobject, stage: Stage) -> list[Any]:
