@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from manim import FadeIn, Succession
+from manim import FadeIn
 
 from core.model import Layout, OpRecord
 from scenes.components.storage_marker import StorageMarker
 from scenes.stage import Figure, Stage
-from scenes.visuals.common import bring, rearrange, show_figure, transient, with_stride_badge
+from scenes.visuals.common import (
+    bring,
+    on_chip,
+    rearrange,
+    show_figure,
+    transient,
+    with_stride_badge,
+)
 from scenes.visuals.layout import show_storage_links
 
 __all__ = ["play"]
@@ -26,18 +33,14 @@ def play(scene: Any, stage: Stage, op: OpRecord) -> None:
         value.set_opacity(0)
     rearrange(scene, anims, 0.8)
     order = plan.write_order or tuple(range(len(plan.sources)))
-    flights: list[Any] = []
-    travellers = []
+    # One value at a time, in torch's order, each on a chip (it passes over the cells below
+    # its own instead of printing through them) that leaves its cell when its turn comes and
+    # becomes the storage cell's value as it lands.
+    per = 0.5 if len(order) <= 8 else 0.3
     for k in order:
-        traveller = source.cell(plan.sources[k]).value.copy()
+        traveller = on_chip(source.cell(plan.sources[k]).value.copy(), stage)
         target = strip.cell(out_facts.storage_index[k]).value
-        travellers.append((traveller, target))
-        flights.append(traveller.animate.move_to(target))
-    for traveller, _ in travellers:
-        scene.add(traveller)
-    per = 0.5 if len(flights) <= 8 else 0.3
-    scene.play(Succession(*flights), run_time=per * len(flights))
-    for traveller, target in travellers:
+        scene.play(traveller.animate.move_to(target), run_time=per)
         target.set_opacity(1)
         scene.remove(traveller)
     marker = StorageMarker(False, out_facts.storage, stage.theme, subject=out_facts.name)
